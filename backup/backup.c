@@ -1,0 +1,426 @@
+/* gpbackup as a script of named steps: start (backup set directory, config
+ * "In Progress"), connect and export the snapshot, choose and lock the
+ * tables, write the metadata, copy the data, write the TOC, finish (report,
+ * config "Success" or "Failure"). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "config.h"
+#include "fileio.h"
+#include "log.h"
+#include "metadata.h"
+#include "snapshot.h"
+#include "util.h"
+
+typedef struct BackupState {
+    const BackupOptions *opts;
+    const char *command_line;
+    char timestamp[16];
+    char *set_dir;
+    char *application_name;
+    time_t start_time;
+    double start_mono;
+    BackupConfig *config;
+    Conn *leader;
+    char *snapshot_id;
+    char *encoding;
+    TableSet tables;
+    Toc *toc;
+    MetaContext meta;
+    DataPhaseStats stats;
+} BackupState;
+
+/* YYYYMMDDHHMMSS (human = 0) or "YYYY-MM-DD HH:MM:SS" (human = 1), local time. */
+static void format_time(time_t t, char *buf, size_t n, int human)
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    if (human)
+        strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+    else
+        strftime(buf, n, "%Y%m%d%H%M%S", &tm);
+}
+
+static char *set_file(const BackupState *s, const char *suffix)
+{
+    char *name = xasprintf("gpbackup_%s_%s", s->timestamp, suffix);
+    char *p = path_join(s->set_dir, name);
+    free(name);
+    return p;
+}
+
+/* Step 1: a new backup set directory. Two backups started in the same
+ * second must not share one: the directory is created exclusively and the
+ * later backup takes the next second. */
+static Error *step_create_set(BackupState *s)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        time_t now = time(NULL);
+        format_time(now, s->timestamp, sizeof s->timestamp, 0);
+        char day[9];
+        memcpy(day, s->timestamp, 8);
+        day[8] = '\0';
+        char *backups = path_join(s->opts->backup_dir, "backups");
+        char *daydir = path_join(backups, day);
+        free(backups);
+        Error *e = file_mkdir_p(daydir);
+        if (e) {
+            free(daydir);
+            return error_hint(e, "check that --backup-dir is writable");
+        }
+        free(s->set_dir);
+        s->set_dir = path_join(daydir, s->timestamp);
+        free(daydir);
+        int existed = 0;
+        e = file_mkdir_excl(s->set_dir, &existed);
+        if (e)
+            return e;
+        if (!existed) {
+            s->start_time = now;
+            return NULL;
+        }
+        while (time(NULL) == now)
+            usleep(50 * 1000);
+    }
+    return ERROR_NEW(ERR_IO, "could not create a new backup directory under \"%s\"",
+                     s->opts->backup_dir);
+}
+
+static void fill_config(BackupState *s)
+{
+    const BackupOptions *o = s->opts;
+    BackupConfig *c = s->config;
+    c->formatversion = CONFIG_FORMAT_VERSION;
+    config_set(&c->backupdir, o->backup_dir);
+    config_set(&c->backupversion, GPB_VERSION);
+    c->compressed = o->compression != CODEC_NONE;
+    config_set(&c->compressiontype, codec_name(o->compression));
+    c->compressionlevel = o->compression_level;
+    c->dataonly = o->data_only;
+    c->metadataonly = o->metadata_only;
+    c->withoutglobals = 1;
+    c->jobs = o->jobs;
+    config_set(&c->dataformat, "csv");
+    config_set(&c->timestamp, s->timestamp);
+    char buf[16];
+    format_time(s->start_time, buf, sizeof buf, 0);
+    config_set(&c->starttime, buf);
+    config_set(&c->endtime, "");
+    config_set(&c->status, BACKUP_STATUS_IN_PROGRESS);
+    config_set(&c->error, "");
+    const Filter *f = &o->filter;
+    for (size_t i = 0; i < f->include_schemas.n; i++)
+        strlist_push(&c->includeschemas, f->include_schemas.items[i]);
+    for (size_t i = 0; i < f->exclude_schemas.n; i++)
+        strlist_push(&c->excludeschemas, f->exclude_schemas.items[i]);
+    for (size_t i = 0; i < f->include_table_schemas.n; i++) {
+        char *n = filter_format_table_name(f->include_table_schemas.items[i],
+                                           f->include_table_names.items[i]);
+        strlist_push(&c->includerelations, n);
+        free(n);
+    }
+    for (size_t i = 0; i < f->exclude_table_schemas.n; i++) {
+        char *n = filter_format_table_name(f->exclude_table_schemas.items[i],
+                                           f->exclude_table_names.items[i]);
+        strlist_push(&c->excluderelations, n);
+        free(n);
+    }
+}
+
+static Error *write_config(BackupState *s)
+{
+    char *path = set_file(s, "config.yaml");
+    Error *e = config_write(s->config, path);
+    free(path);
+    return e;
+}
+
+/* Step 2: the leader connection, its exporting transaction, session
+ * settings, server facts. */
+static Error *step_connect(BackupState *s)
+{
+    Error *e = conn_open(&s->opts->conn, NULL, s->application_name, &s->leader);
+    if (e)
+        return e;
+    if (conn_server_version(s->leader) < 120000)
+        return error_hint(ERROR_NEW(ERR_CONNECT, "server version %s is not supported",
+                                    conn_server_version_str(s->leader)),
+                          "PostgreSQL 12 or later is required");
+    e = conn_set_session_defaults(s->leader);
+    if (e)
+        return e;
+    Result *r;
+    e = conn_query(s->leader,
+                   "SELECT pg_catalog.pg_encoding_to_char(encoding) AS enc, "
+                   "       pg_catalog.current_database() AS db "
+                   "FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
+                   &r);
+    if (e)
+        return e;
+    s->encoding = xstrdup(result_str(r, 0, "enc"));
+    config_set(&s->config->databasename, result_str(r, 0, "db"));
+    result_free(r);
+    config_set(&s->config->databaseversion, conn_server_version_str(s->leader));
+    config_set(&s->config->databaseencoding, s->encoding);
+    char *lit = conn_quote_literal(s->leader, s->encoding);
+    e = conn_execf(s->leader, "SET client_encoding = %s", lit);
+    free(lit);
+    if (e)
+        return e;
+    e = snapshot_export(s->leader, &s->snapshot_id);
+    if (e)
+        return e;
+    log_info("exported snapshot %s", s->snapshot_id);
+    return NULL;
+}
+
+static void lock_progress(size_t done, size_t total)
+{
+    log_verbose("locks acquired: %zu/%zu", done, total);
+}
+
+/* Step 3: the tables in the backup set, locked so that no DDL can change
+ * them before they are copied; then their columns and sizes. */
+static Error *step_tables(BackupState *s)
+{
+    Error *e = catalog_list_tables(s->leader, &s->opts->filter, &s->tables);
+    if (e)
+        return e;
+    char **names = xcalloc(s->tables.n + 1, sizeof(char *));
+    for (size_t i = 0; i < s->tables.n; i++)
+        names[i] = s->tables.items[i].qualified;
+    double t0 = now_monotonic();
+    e = snapshot_lock_tables(s->leader, names, s->tables.n, 100, s->opts->lock_wait_timeout,
+                             lock_progress);
+    free(names);
+    if (e)
+        return e;
+    log_info("locked %zu tables in %.2fs", s->tables.n, now_monotonic() - t0);
+    e = catalog_load_columns(s->leader, &s->tables);
+    if (!e)
+        e = catalog_load_sizes(s->leader, &s->tables);
+    return e;
+}
+
+/* Step 4: the metadata SQL and its TOC entries. */
+static Error *step_metadata(BackupState *s)
+{
+    s->meta.conn = s->leader;
+    s->meta.filter = &s->opts->filter;
+    s->meta.tables = &s->tables;
+    s->meta.toc = s->toc;
+    sb_init(&s->meta.sql);
+    if (!s->opts->data_only) {
+        Error *e = metadata_dump_all(&s->meta);
+        if (e)
+            return e;
+    }
+    char *path = set_file(s, "metadata.sql");
+    Error *e = file_write_atomic(path, s->meta.sql.data, s->meta.sql.len);
+    free(path);
+    if (!e)
+        log_info("metadata written: %zu objects", s->toc->nentries[TOC_PREDATA] +
+                                                      s->toc->nentries[TOC_POSTDATA]);
+    return e;
+}
+
+/* Step 5: the data. */
+static Error *step_data(BackupState *s)
+{
+    if (s->opts->metadata_only)
+        return NULL;
+    DataPhaseInput in = {
+        .opts = s->opts,
+        .leader = s->leader,
+        .snapshot_id = s->snapshot_id,
+        .application_name = s->application_name,
+        .encoding = s->encoding,
+        .set_dir = s->set_dir,
+        .timestamp = s->timestamp,
+        .tables = &s->tables,
+    };
+    return backup_data_run(&in, s->toc, &s->stats);
+}
+
+static Error *step_toc(BackupState *s)
+{
+    char *path = set_file(s, "toc.yaml");
+    Error *e = toc_write(s->toc, path);
+    free(path);
+    return e;
+}
+
+static void append_kv(StrBuf *sb, const char *key, const char *value)
+{
+    sb_printf(sb, "%-26s%s\n", key, value);
+}
+
+static Error *write_report(BackupState *s, const Error *failure)
+{
+    const BackupOptions *o = s->opts;
+    StrBuf sb;
+    sb_init(&sb);
+    char buf[64], b2[32];
+    sb_append(&sb, "PostgreSQL Database Backup Report\n\n");
+    append_kv(&sb, "timestamp key:", s->timestamp);
+    append_kv(&sb, "database version:", s->config->databaseversion ? s->config->databaseversion : "");
+    append_kv(&sb, "gpbackup version:", GPB_VERSION);
+    append_kv(&sb, "database name:", s->config->databasename ? s->config->databasename : "");
+    append_kv(&sb, "command line:", s->command_line);
+    snprintf(buf, sizeof buf, "%s", codec_name(o->compression));
+    if (o->compression != CODEC_NONE)
+        snprintf(buf, sizeof buf, "%s (level %d)", codec_name(o->compression), o->compression_level);
+    append_kv(&sb, "compression:", buf);
+    append_kv(&sb, "backup section:",
+              o->data_only ? "Data Only" : o->metadata_only ? "Metadata Only" : "All Sections");
+    const Filter *f = &o->filter;
+    append_kv(&sb, "object filtering:",
+              f->include_table_schemas.n || f->exclude_table_schemas.n   ? "Table Filter"
+              : f->include_schemas.n || f->exclude_schemas.n ? "Schema Filter"
+                                                             : "None");
+    append_kv(&sb, "data file format:", "CSV, one file per table");
+    snprintf(buf, sizeof buf, "%d", o->jobs);
+    append_kv(&sb, "jobs:", buf);
+    format_time(s->start_time, buf, sizeof buf, 1);
+    append_kv(&sb, "start time:", buf);
+    format_time(time(NULL), buf, sizeof buf, 1);
+    append_kv(&sb, "end time:", buf);
+    append_kv(&sb, "duration:", format_duration(now_monotonic() - s->start_mono, b2, sizeof b2));
+    append_kv(&sb, "backup status:", failure ? BACKUP_STATUS_FAILURE : BACKUP_STATUS_SUCCESS);
+    if (failure)
+        append_kv(&sb, "backup error:", failure->message);
+    if (!o->metadata_only) {
+        sb_append(&sb, "\n");
+        snprintf(buf, sizeof buf, "%d", s->stats.tables_done);
+        append_kv(&sb, "tables with data:", buf);
+        snprintf(buf, sizeof buf, "%d", s->stats.tables_deferred);
+        append_kv(&sb, "deferred to connection 0:", buf);
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)s->stats.rows);
+        append_kv(&sb, "rows:", buf);
+        append_kv(&sb, "data (uncompressed):", format_bytes(s->stats.raw_bytes, b2, sizeof b2));
+        append_kv(&sb, "data files:", format_bytes(s->stats.file_bytes, b2, sizeof b2));
+    }
+    if (s->meta.counts_n) {
+        sb_append(&sb, "\ncount of database objects in backup:\n");
+        for (size_t i = 0; i < s->meta.counts_n; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "%s:", s->meta.count_names[i]);
+            snprintf(buf, sizeof buf, "%d", s->meta.counts[i]);
+            sb_printf(&sb, "  %-24s%s\n", key, buf);
+        }
+    }
+    char *path = set_file(s, "report");
+    Error *e = file_write_atomic(path, sb.data, sb.len);
+    free(path);
+    sb_free(&sb);
+    return e;
+}
+
+/* Last step, on success and on failure alike: the report and the final
+ * status in the config. A failed backup is never left "In Progress". */
+static Error *step_finish(BackupState *s, const Error *failure)
+{
+    char buf[16];
+    format_time(time(NULL), buf, sizeof buf, 0);
+    config_set(&s->config->endtime, buf);
+    config_set(&s->config->status, failure ? BACKUP_STATUS_FAILURE : BACKUP_STATUS_SUCCESS);
+    config_set(&s->config->error, failure ? failure->message : "");
+    Error *e = write_report(s, failure);
+    Error *e2 = write_config(s);
+    if (e) {
+        error_free(e2);
+        return e;
+    }
+    return e2;
+}
+
+static void open_log(const char *timestamp, LogLevel level)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return;
+    char *dir = path_join(home, "gpAdminLogs");
+    Error *e = file_mkdir_p(dir);
+    if (!e) {
+        char name[64];
+        snprintf(name, sizeof name, "gpbackup_%.8s.log", timestamp);
+        char *path = path_join(dir, name);
+        e = log_init("gpbackup", level, path);
+        free(path);
+    }
+    if (e) {
+        log_info("not writing a log file: %s", e->message);
+        error_free(e);
+    }
+    free(dir);
+}
+
+Error *backup_run(const BackupOptions *opts, const char *command_line, char **timestamp)
+{
+    BackupState s = {0};
+    s.opts = opts;
+    s.command_line = command_line;
+    s.start_mono = now_monotonic();
+    s.config = config_new();
+    s.toc = toc_new();
+    *timestamp = NULL;
+
+    Error *e = step_create_set(&s);
+    if (e)
+        goto out;
+    *timestamp = xstrdup(s.timestamp);
+    open_log(s.timestamp, opts->log_level);
+    s.application_name = xasprintf("gpbackup_%s", s.timestamp);
+    char *where = conn_describe(&opts->conn);
+    log_info("gpbackup %s starting: %s", GPB_VERSION, command_line);
+    log_info("Backup Timestamp = %s", s.timestamp);
+    log_info("connecting to %s; backup directory %s", where, s.set_dir);
+    free(where);
+    if (conn_options_have_password(&opts->conn))
+        log_warning("a password given in --dbname is visible to other users of this machine; "
+                    "use ~/.pgpass or PGPASSWORD instead");
+    fill_config(&s);
+    e = write_config(&s);
+    if (!e)
+        e = step_connect(&s);
+    if (!e)
+        e = write_config(&s);
+    if (!e)
+        e = step_tables(&s);
+    if (!e)
+        e = step_metadata(&s);
+    if (!e)
+        e = step_data(&s);
+    if (!e)
+        e = step_toc(&s);
+    if (!e && s.leader)
+        e = snapshot_commit(s.leader);
+    Error *fin = step_finish(&s, e);
+    if (!e)
+        e = fin;
+    else
+        error_free(fin);
+    if (!e) {
+        char b1[32], b2[32], b3[32];
+        log_info("backup %s complete: %d tables, %llu rows, %s of data in %s of files, in %s",
+                 s.timestamp, s.stats.tables_done, (unsigned long long)s.stats.rows,
+                 format_bytes(s.stats.raw_bytes, b1, sizeof b1),
+                 format_bytes(s.stats.file_bytes, b2, sizeof b2),
+                 format_duration(now_monotonic() - s.start_mono, b3, sizeof b3));
+    }
+out:
+    conn_close(s.leader);
+    catalog_free(&s.tables);
+    metadata_context_free(&s.meta);
+    toc_free(s.toc);
+    config_free(s.config);
+    free(s.set_dir);
+    free(s.application_name);
+    free(s.snapshot_id);
+    free(s.encoding);
+    return e;
+}

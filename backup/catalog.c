@@ -1,0 +1,236 @@
+/* Catalog reads for the backup set: the tables, their columns and sizes.
+ * Queries fetch every table at once; nothing here runs a query per table. */
+#include "catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
+{
+    memset(out, 0, sizeof *out);
+    Result *r;
+    Error *e = conn_query(
+        c,
+        "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, "
+        "       pg_catalog.pg_get_userbyid(c.relowner) AS owner, "
+        "       pg_catalog.array_to_string(c.reloptions, ', ') AS reloptions, "
+        "       pg_catalog.obj_description(c.oid, 'pg_class') AS comment "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND " CATALOG_USER_SCHEMA("n.nspname")
+        " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+        "   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+        "   AND d.objid = c.oid AND d.deptype = 'e') "
+        "ORDER BY n.nspname, c.relname",
+        &r);
+    if (e)
+        return error_prefix(e, "could not list tables");
+    int rows = result_rows(r);
+    out->items = xcalloc((size_t)rows + 1, sizeof(TableInfo));
+    for (int i = 0; i < rows; i++) {
+        const char *schema = result_str(r, i, "nspname");
+        const char *name = result_str(r, i, "relname");
+        if (!filter_keeps_table(filter, schema, name))
+            continue;
+        TableInfo *t = &out->items[out->n++];
+        t->oid = (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10);
+        t->schema = xstrdup(schema);
+        t->name = xstrdup(name);
+        t->qualified = conn_quote_qualified(c, schema, name);
+        t->relkind = result_str(r, i, "relkind")[0];
+        t->persistence = result_str(r, i, "relpersistence")[0];
+        t->owner = xstrdup(result_str(r, i, "owner"));
+        t->reloptions = result_isnull(r, i, "reloptions") || !*result_str(r, i, "reloptions")
+                            ? NULL
+                            : xstrdup(result_str(r, i, "reloptions"));
+        t->comment = result_isnull(r, i, "comment") ? NULL : xstrdup(result_str(r, i, "comment"));
+    }
+    result_free(r);
+
+    /* Every table asked for by name must exist: a typo must not silently
+     * produce a backup without the table. */
+    for (size_t k = 0; k < filter->include_table_schemas.n; k++) {
+        const char *s = filter->include_table_schemas.items[k];
+        const char *t = filter->include_table_names.items[k];
+        bool found = false;
+        for (size_t i = 0; i < out->n && !found; i++)
+            found = strcmp(out->items[i].schema, s) == 0 && strcmp(out->items[i].name, t) == 0;
+        if (!found) {
+            char *n = filter_format_table_name(s, t);
+            e = ERROR_NEW(ERR_NOT_FOUND, "table \"%s\" given with --include-table does not exist",
+                          n);
+            error_hint(e, "write the name as schema.table, exactly as in the catalog "
+                          "(names are case sensitive)");
+            free(n);
+            return e;
+        }
+    }
+    for (size_t k = 0; k < filter->include_schemas.n; k++) {
+        const char *s = filter->include_schemas.items[k];
+        Result *sr;
+        const char *params[1] = {s};
+        e = conn_query_params(c, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", 1,
+                              params, &sr);
+        if (e)
+            return e;
+        int found = result_rows(sr);
+        result_free(sr);
+        if (!found)
+            return error_hint(ERROR_NEW(ERR_NOT_FOUND,
+                                        "schema \"%s\" given with --include-schema does not exist",
+                                        s),
+                              "names are case sensitive");
+    }
+    return NULL;
+}
+
+char *catalog_oid_array(const TableSet *set)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    sb_append(&sb, "{");
+    for (size_t i = 0; i < set->n; i++)
+        sb_printf(&sb, "%s%u", i ? "," : "", set->items[i].oid);
+    sb_append(&sb, "}");
+    return sb_steal(&sb);
+}
+
+TableInfo *catalog_find(const TableSet *set, uint32_t oid)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (set->items[i].oid == oid)
+            return &set->items[i];
+    return NULL;
+}
+
+Error *catalog_load_columns(Conn *c, TableSet *set)
+{
+    char *oids = catalog_oid_array(set);
+    const char *params[1] = {oids};
+    Result *r;
+    Error *e = conn_query_params(
+        c,
+        "SELECT a.attrelid, a.attname, "
+        "       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, "
+        "       a.attnotnull, a.attidentity, a.attgenerated, "
+        "       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr, "
+        "       CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 "
+        "            THEN cn.nspname END AS coll_schema, "
+        "       CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 "
+        "            THEN co.collname END AS coll_name, "
+        "       pg_catalog.col_description(a.attrelid, a.attnum) AS comment "
+        "FROM pg_catalog.pg_attribute a "
+        "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation "
+        "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
+        "WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
+        "ORDER BY a.attrelid, a.attnum",
+        1, params, &r);
+    free(oids);
+    if (e)
+        return error_prefix(e, "could not read table columns");
+    int rows = result_rows(r);
+    TableInfo *t = NULL;
+    size_t cap = 0;
+    for (int i = 0; i < rows; i++) {
+        uint32_t oid = (uint32_t)strtoul(result_str(r, i, "attrelid"), NULL, 10);
+        if (!t || t->oid != oid) {
+            t = catalog_find(set, oid);
+            cap = 0;
+        }
+        if (!t)
+            continue;
+        if (t->ncolumns == cap) {
+            cap = cap ? cap * 2 : 8;
+            t->columns = xrealloc(t->columns, cap * sizeof(Column));
+        }
+        Column *col = &t->columns[t->ncolumns++];
+        memset(col, 0, sizeof *col);
+        col->name = xstrdup(result_str(r, i, "attname"));
+        col->type = xstrdup(result_str(r, i, "type"));
+        col->notnull = result_bool(r, i, "attnotnull");
+        col->identity = result_str(r, i, "attidentity")[0];
+        col->generated = result_str(r, i, "attgenerated")[0];
+        if (!result_isnull(r, i, "default_expr"))
+            col->default_expr = xstrdup(result_str(r, i, "default_expr"));
+        if (!result_isnull(r, i, "coll_name"))
+            col->collation = conn_quote_qualified(c, result_str(r, i, "coll_schema"),
+                                                  result_str(r, i, "coll_name"));
+        if (!result_isnull(r, i, "comment"))
+            col->comment = xstrdup(result_str(r, i, "comment"));
+    }
+    result_free(r);
+
+    /* The COPY column list: generated columns are computed on restore. */
+    for (size_t k = 0; k < set->n; k++) {
+        TableInfo *ti = &set->items[k];
+        StrBuf sb;
+        sb_init(&sb);
+        sb_append(&sb, "(");
+        int n = 0;
+        for (size_t j = 0; j < ti->ncolumns; j++) {
+            if (ti->columns[j].generated)
+                continue;
+            char *q = conn_quote_ident(c, ti->columns[j].name);
+            sb_printf(&sb, "%s%s", n++ ? ", " : "", q);
+            free(q);
+        }
+        sb_append(&sb, ")");
+        ti->copy_columns = sb_steal(&sb);
+    }
+    return NULL;
+}
+
+Error *catalog_load_sizes(Conn *c, TableSet *set)
+{
+    if (set->n == 0)
+        return NULL;
+    char *oids = catalog_oid_array(set);
+    const char *params[1] = {oids};
+    Result *r;
+    Error *e = conn_query_params(c,
+                                 "SELECT c.oid, pg_catalog.pg_table_size(c.oid) AS size "
+                                 "FROM pg_catalog.pg_class c "
+                                 "WHERE c.oid = ANY($1::pg_catalog.oid[])",
+                                 1, params, &r);
+    free(oids);
+    if (e)
+        return error_prefix(e, "could not read table sizes");
+    for (int i = 0; i < result_rows(r); i++) {
+        TableInfo *t = catalog_find(set, (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10));
+        if (t)
+            t->size = (uint64_t)strtoull(result_str(r, i, "size"), NULL, 10);
+    }
+    result_free(r);
+    return NULL;
+}
+
+void catalog_free(TableSet *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        TableInfo *t = &set->items[i];
+        for (size_t j = 0; j < t->ncolumns; j++) {
+            Column *col = &t->columns[j];
+            free(col->name);
+            free(col->type);
+            free(col->default_expr);
+            free(col->collation);
+            free(col->comment);
+        }
+        free(t->columns);
+        free(t->schema);
+        free(t->name);
+        free(t->qualified);
+        free(t->owner);
+        free(t->reloptions);
+        free(t->comment);
+        free(t->copy_columns);
+    }
+    free(set->items);
+    set->items = NULL;
+    set->n = 0;
+}

@@ -1,0 +1,320 @@
+/* The data phase: a pool of worker connections, each table in a
+ * transaction of its own under the leader's snapshot, NOWAIT locks, and the
+ * deferred queue that the leader drains while the workers run. Workers
+ * report through the results queue; only the leader touches the TOC. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "fileio.h"
+#include "jobq.h"
+#include "log.h"
+#include "progress.h"
+#include "snapshot.h"
+#include "util.h"
+
+enum { JOB_DONE = 1, JOB_DEFERRED, JOB_FAILED, JOB_SKIPPED };
+
+typedef struct DataJob {
+    const TableInfo *table;
+    int status;
+    Error *err;
+    uint64_t rows;
+    uint64_t raw_bytes;
+    uint64_t file_bytes;
+    char *file;
+    int worker;
+} DataJob;
+
+typedef struct Worker {
+    int id;
+    Conn *conn;
+    pthread_t thread;
+    const DataPhaseInput *in;
+    JobQueue *work;
+    JobQueue *results;
+} Worker;
+
+char *backup_data_file_name(const char *timestamp, uint32_t oid, CodecType codec)
+{
+    return xasprintf("gpbackup_-1_%s_%u%s", timestamp, oid, codec_suffix(codec));
+}
+
+/* COPY hands over one row at a time; writing each to the codec would mean a
+ * compressor call (or a write(2) without compression) per row. */
+#define SINK_BUFFER (1024 * 1024)
+
+typedef struct Sink {
+    CodecWriter *writer;
+    char *buf;
+    size_t len;
+} Sink;
+
+static Error *sink_flush(Sink *s)
+{
+    if (!s->len)
+        return NULL;
+    Error *e = codec_writer_write(s->writer, s->buf, s->len);
+    s->len = 0;
+    return e;
+}
+
+static Error *sink_write(void *ctx, const char *data, size_t len)
+{
+    Sink *s = ctx;
+    if (s->len + len > SINK_BUFFER) {
+        Error *e = sink_flush(s);
+        if (e)
+            return e;
+        if (len >= SINK_BUFFER)
+            return codec_writer_write(s->writer, data, len);
+    }
+    memcpy(s->buf + s->len, data, len);
+    s->len += len;
+    return NULL;
+}
+
+/* Copy one table into its data file. The caller's transaction holds the
+ * snapshot and a lock on the table. */
+static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
+{
+    const TableInfo *t = job->table;
+    job->file = backup_data_file_name(in->timestamp, t->oid, in->opts->compression);
+    char *path = path_join(in->set_dir, job->file);
+    Sink sink = {0};
+    Error *e = codec_writer_open(path, in->opts->compression, in->opts->compression_level,
+                                 &sink.writer);
+    free(path);
+    if (e)
+        return e;
+    sink.buf = xmalloc(SINK_BUFFER);
+    char *sql = xasprintf("COPY %s %s TO STDOUT WITH (FORMAT csv)", t->qualified, t->copy_columns);
+    e = conn_copy_out(c, sql, sink_write, &sink, &job->rows);
+    free(sql);
+    if (!e)
+        e = sink_flush(&sink);
+    free(sink.buf);
+    if (e) {
+        codec_writer_abort(sink.writer);
+        return error_prefix(e, "could not back up table %s", t->qualified);
+    }
+    e = codec_writer_close(sink.writer, &job->raw_bytes, &job->file_bytes);
+    if (e)
+        return error_prefix(e, "could not back up table %s", t->qualified);
+    return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    Worker *w = arg;
+    log_set_process(w->id);
+    DataJob *job;
+    while ((job = jobq_pop(w->work)) != NULL) {
+        job->worker = w->id;
+        if (conn_stop_requested()) {
+            job->status = JOB_SKIPPED;
+            jobq_push(w->results, job);
+            continue;
+        }
+        bool busy = false;
+        /* A transaction per table, importing the snapshot every time (also
+         * for the first table): every table is read as of the same instant. */
+        Error *e = snapshot_import(w->conn, w->in->snapshot_id);
+        if (!e)
+            e = snapshot_lock_nowait(w->conn, job->table->qualified, &busy);
+        if (!e && busy) {
+            e = snapshot_rollback(w->conn);
+            job->status = e ? JOB_FAILED : JOB_DEFERRED;
+            job->err = e;
+            jobq_push(w->results, job);
+            continue;
+        }
+        if (!e) {
+            log_verbose("copying table %s", job->table->qualified);
+            e = copy_table(w->conn, w->in, job);
+        }
+        if (!e)
+            e = snapshot_commit(w->conn);
+        if (e) {
+            error_free(snapshot_rollback(w->conn));
+            job->status = JOB_FAILED;
+            job->err = e;
+        } else {
+            job->status = JOB_DONE;
+        }
+        jobq_push(w->results, job);
+    }
+    return NULL;
+}
+
+/* Largest first: the long tables start at once and the small ones fill the
+ * gaps at the end, instead of one big table running alone at the end. */
+static int job_order(const void *a, const void *b)
+{
+    const DataJob *x = *(DataJob *const *)a, *y = *(DataJob *const *)b;
+    if (x->table->size != y->table->size)
+        return x->table->size > y->table->size ? -1 : 1;
+    return x->table->oid < y->table->oid ? -1 : x->table->oid > y->table->oid;
+}
+
+static Error *open_workers(const DataPhaseInput *in, Worker *workers, int n, JobQueue *work,
+                           JobQueue *results)
+{
+    for (int i = 0; i < n; i++) {
+        Worker *w = &workers[i];
+        w->id = i + 1;
+        w->in = in;
+        w->work = work;
+        w->results = results;
+        Error *e = conn_open(&in->opts->conn, NULL, in->application_name, &w->conn);
+        if (!e)
+            e = conn_set_session_defaults(w->conn);
+        if (!e && in->encoding) {
+            char *lit = conn_quote_literal(w->conn, in->encoding);
+            e = conn_execf(w->conn, "SET client_encoding = %s", lit);
+            free(lit);
+        }
+        if (e)
+            return error_prefix(e, "could not open worker connection %d", w->id);
+    }
+    return NULL;
+}
+
+static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
+{
+    const TableInfo *t = job->table;
+    TocDataEntry de = {0};
+    de.schema = t->schema;
+    de.name = t->name;
+    de.oid = t->oid;
+    de.attributestring = t->copy_columns;
+    de.rowscopied = job->rows;
+    char empty[1] = "";
+    de.partitionroot = empty;
+    de.file = job->file;
+    de.rawbytes = job->raw_bytes;
+    de.filebytes = job->file_bytes;
+    toc_add_data(toc, &de);
+    st->tables_done++;
+    st->rows += job->rows;
+    st->raw_bytes += job->raw_bytes;
+    st->file_bytes += job->file_bytes;
+    log_verbose("table %s: %llu rows, %llu bytes (worker %d)", t->qualified,
+                (unsigned long long)job->rows, (unsigned long long)job->raw_bytes, job->worker);
+}
+
+Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
+{
+    memset(st, 0, sizeof *st);
+    size_t n = in->tables->n;
+    /* Partitioned tables hold no rows of their own: their partitions are
+     * copied as tables. */
+    DataJob **jobs = xcalloc(n + 1, sizeof *jobs);
+    size_t njobs = 0;
+    uint64_t total_work = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in->tables->items[i].relkind != 'r')
+            continue;
+        DataJob *j = xcalloc(1, sizeof *j);
+        j->table = &in->tables->items[i];
+        jobs[njobs++] = j;
+        total_work += j->table->size + 8192;
+    }
+    qsort(jobs, njobs, sizeof *jobs, job_order);
+
+    int nworkers = in->opts->jobs < (int)njobs ? in->opts->jobs : (int)njobs;
+    JobQueue *work = jobq_new(), *results = jobq_new();
+    Worker *workers = xcalloc((size_t)nworkers + 1, sizeof *workers);
+    Error *err = open_workers(in, workers, nworkers, work, results);
+    int started = 0;
+    if (!err) {
+        for (size_t i = 0; i < njobs; i++)
+            jobq_push(work, jobs[i]);
+        jobq_close(work);
+        for (; started < nworkers; started++) {
+            if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started])) {
+                err = ERROR_NEW(ERR_INTERNAL, "could not start worker thread");
+                break;
+            }
+        }
+    }
+    if (err) {
+        /* Nothing was handed out, or the started workers drain the queue. */
+        conn_request_stop();
+    }
+    log_info("backing up %zu tables with %d worker%s", njobs, nworkers, nworkers == 1 ? "" : "s");
+
+    Progress *prog = progress_new("tables backed up", (int)njobs, total_work);
+    size_t pending = started ? njobs : 0;
+    uint64_t work_done = 0;
+    DataJob **deferred = xcalloc(njobs + 1, sizeof *deferred);
+    size_t ndeferred = 0, next_deferred = 0;
+    while (pending > 0) {
+        DataJob *job = NULL;
+        if (next_deferred < ndeferred && !conn_stop_requested()) {
+            /* The leader holds every lock already, so it cannot be stuck
+             * behind a queued ACCESS EXCLUSIVE request: copy it here. */
+            job = deferred[next_deferred++];
+            log_info("copying deferred table %s on connection 0", job->table->qualified);
+            Error *e = copy_table(in->leader, in, job);
+            job->worker = 0;
+            job->status = e ? JOB_FAILED : JOB_DONE;
+            job->err = e;
+            if (!e)
+                st->tables_deferred++;
+        } else if (next_deferred < ndeferred) {
+            job = deferred[next_deferred++];
+            job->status = JOB_SKIPPED;
+        } else {
+            job = jobq_pop_timeout(results, 200);
+            if (!job) {
+                progress_update(prog, st->tables_done, work_done, st->raw_bytes);
+                continue;
+            }
+        }
+        switch (job->status) {
+        case JOB_DEFERRED:
+            log_info("table %s is locked by another session: deferred to connection 0",
+                     job->table->qualified);
+            deferred[ndeferred++] = job;
+            continue; /* still pending */
+        case JOB_DONE:
+            record_done(toc, st, job);
+            work_done += job->table->size + 8192;
+            break;
+        case JOB_FAILED:
+            if (!err) {
+                err = job->err;
+                job->err = NULL;
+                /* Fail fast: the other workers' statements are canceled and
+                 * they take no new table. */
+                conn_request_stop();
+                conn_cancel_all();
+            }
+            break;
+        default:
+            break;
+        }
+        pending--;
+        progress_update(prog, st->tables_done, work_done, st->raw_bytes);
+    }
+    progress_finish(prog);
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    for (int i = 0; i < nworkers; i++)
+        conn_close(workers[i].conn);
+    if (!err && conn_stop_requested())
+        err = ERROR_NEW(ERR_CANCELED, "backup canceled");
+    for (size_t i = 0; i < njobs; i++) {
+        error_free(jobs[i]->err);
+        free(jobs[i]->file);
+        free(jobs[i]);
+    }
+    free(jobs);
+    free(deferred);
+    free(workers);
+    jobq_free(work);
+    jobq_free(results);
+    return err;
+}

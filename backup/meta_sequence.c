@@ -1,0 +1,159 @@
+/* Sequences: CREATE SEQUENCE with every parameter, ownership by a column
+ * (OWNED BY, emitted once the tables exist) and the current value (SEQUENCE
+ * SET, replayed after the data). Identity sequences are created by their
+ * table; only their value is written here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "metadata.h"
+
+#define SEQUENCE_QUERY                                                                 \
+    "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner) AS owner, " \
+    "       pg_catalog.format_type(s.seqtypid, NULL) AS type, s.seqstart, s.seqincrement, " \
+    "       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, "                                    \
+    "       pg_catalog.obj_description(c.oid, 'pg_class') AS comment, "                      \
+    "       d.refobjid AS owner_table, d.deptype AS owner_deptype, a.attname AS owner_column " \
+    "FROM pg_catalog.pg_class c "                                                            \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "                              \
+    "JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid "                                   \
+    "LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " \
+    "     AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "  \
+    "     AND d.deptype IN ('a', 'i') "                                                     \
+    "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid " \
+    "WHERE c.relkind = 'S' AND " CATALOG_USER_SCHEMA("n.nspname")                           \
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x "                                \
+    "   WHERE x.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "                      \
+    "   AND x.objid = c.oid AND x.deptype = 'e') "                                          \
+    "ORDER BY n.nspname, c.relname"
+
+/* A sequence goes with its owning table; a free-standing one with its
+ * schema, unless only some tables were asked for. */
+static bool keep_sequence(const MetaContext *ctx, const Result *r, int i)
+{
+    if (!result_isnull(r, i, "owner_table"))
+        return meta_table(ctx, (uint32_t)strtoul(result_str(r, i, "owner_table"), NULL, 10)) != NULL;
+    return meta_keep_schema(ctx, result_str(r, i, "nspname")) &&
+           !filter_has_table_includes(ctx->filter);
+}
+
+/* Current values of the kept sequences, read in batches of one UNION ALL
+ * query rather than one query per sequence. */
+static Error *emit_sequence_values(MetaContext *ctx, const Result *r, const bool *keep)
+{
+    int rows = result_rows(r);
+    StrBuf q, sb;
+    sb_init(&q);
+    sb_init(&sb);
+    Error *e = NULL;
+    for (int start = 0; start < rows && !e; start += 200) {
+        int end = start + 200 < rows ? start + 200 : rows;
+        sb_reset(&q);
+        int n = 0;
+        for (int i = start; i < end; i++) {
+            if (!keep[i])
+                continue;
+            char *qn = conn_quote_qualified(ctx->conn, result_str(r, i, "nspname"),
+                                            result_str(r, i, "relname"));
+            sb_printf(&q, "%sSELECT %d AS i, last_value::text, is_called FROM %s",
+                      n++ ? " UNION ALL " : "", i, qn);
+            free(qn);
+        }
+        if (!n)
+            continue;
+        Result *v;
+        e = conn_query(ctx->conn, q.data, &v);
+        if (e)
+            break;
+        for (int k = 0; k < result_rows(v); k++) {
+            int i = (int)result_int(v, k, "i");
+            const char *schema = result_str(r, i, "nspname");
+            const char *name = result_str(r, i, "relname");
+            char *qn = conn_quote_qualified(ctx->conn, schema, name);
+            char *lit = conn_quote_literal(ctx->conn, qn);
+            sb_reset(&sb);
+            sb_printf(&sb, "SELECT pg_catalog.setval(%s, %s, %s);\n", lit,
+                      result_str(v, k, "last_value"),
+                      result_bool(v, k, "is_called") ? "true" : "false");
+            meta_emit(ctx, TOC_POSTDATA, schema, name, "SEQUENCE SET", "", sb.data);
+            free(lit);
+            free(qn);
+        }
+        result_free(v);
+    }
+    sb_free(&q);
+    sb_free(&sb);
+    return e;
+}
+
+static Error *dump_sequences(MetaContext *ctx)
+{
+    Result *r;
+    Error *e = conn_query(ctx->conn, SEQUENCE_QUERY, &r);
+    if (e)
+        return e;
+    int rows = result_rows(r);
+    bool *keep = xcalloc((size_t)rows + 1, sizeof(bool));
+    StrBuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < rows; i++) {
+        keep[i] = keep_sequence(ctx, r, i);
+        if (!keep[i] || strcmp(result_str(r, i, "owner_deptype"), "i") == 0)
+            continue;
+        const char *schema = result_str(r, i, "nspname");
+        const char *name = result_str(r, i, "relname");
+        char *q = conn_quote_qualified(ctx->conn, schema, name);
+        sb_reset(&sb);
+        sb_printf(&sb,
+                  "CREATE SEQUENCE %s\n    AS %s\n    START WITH %s\n    INCREMENT BY %s\n"
+                  "    MINVALUE %s\n    MAXVALUE %s\n    CACHE %s%s;\n",
+                  q, result_str(r, i, "type"), result_str(r, i, "seqstart"),
+                  result_str(r, i, "seqincrement"), result_str(r, i, "seqmin"),
+                  result_str(r, i, "seqmax"), result_str(r, i, "seqcache"),
+                  result_bool(r, i, "seqcycle") ? "\n    CYCLE" : "");
+        meta_append_owner(ctx, &sb, "SEQUENCE", q, result_str(r, i, "owner"));
+        char *what = xasprintf("SEQUENCE %s", q);
+        meta_append_comment(ctx, &sb, what,
+                            result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
+        meta_emit(ctx, TOC_PREDATA, schema, name, "SEQUENCE", "", sb.data);
+        free(what);
+        free(q);
+    }
+    sb_free(&sb);
+    e = emit_sequence_values(ctx, r, keep);
+    free(keep);
+    result_free(r);
+    return e;
+}
+
+static Error *dump_sequence_owners(MetaContext *ctx)
+{
+    Result *r;
+    Error *e = conn_query(ctx->conn, SEQUENCE_QUERY, &r);
+    if (e)
+        return e;
+    StrBuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < result_rows(r); i++) {
+        if (strcmp(result_str(r, i, "owner_deptype"), "a") != 0 || !keep_sequence(ctx, r, i))
+            continue;
+        const TableInfo *t =
+            meta_table(ctx, (uint32_t)strtoul(result_str(r, i, "owner_table"), NULL, 10));
+        const char *schema = result_str(r, i, "nspname");
+        const char *name = result_str(r, i, "relname");
+        char *q = conn_quote_qualified(ctx->conn, schema, name);
+        char *col = conn_quote_ident(ctx->conn, result_str(r, i, "owner_column"));
+        sb_reset(&sb);
+        sb_printf(&sb, "ALTER SEQUENCE %s OWNED BY %s.%s;\n", q, t->qualified, col);
+        char *ref = xasprintf("%s.%s", t->schema, t->name);
+        meta_emit(ctx, TOC_PREDATA, schema, name, "SEQUENCE OWNER", ref, sb.data);
+        free(ref);
+        free(col);
+        free(q);
+    }
+    sb_free(&sb);
+    result_free(r);
+    return NULL;
+}
+
+const MetaType meta_sequences = {"sequences", dump_sequences};
+const MetaType meta_sequence_owners = {"sequence ownership", dump_sequence_owners};

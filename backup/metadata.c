@@ -1,0 +1,105 @@
+/* The metadata registry and what every type module shares: emitting TOC
+ * entries into the metadata SQL, comments and owners, filter decisions. */
+#include "metadata.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Registry order is creation order: schemas before the types in them,
+ * types and sequences before the tables that use them, tables before views,
+ * sequence ownership once the owning tables exist; post-data last. */
+static const MetaType *const registry[] = {
+    &meta_schemas,
+    &meta_types,
+    &meta_sequences,
+    &meta_tables,
+    &meta_sequence_owners,
+    &meta_views,
+    &meta_constraints,
+    &meta_indexes,
+};
+
+Error *metadata_dump_all(MetaContext *ctx)
+{
+    if (!ctx->sql.data)
+        sb_init(&ctx->sql);
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
+        double t0 = now_monotonic();
+        Error *e = registry[i]->dump(ctx);
+        if (e)
+            return error_prefix(e, "could not back up %s", registry[i]->name);
+        log_verbose("metadata: %s written in %.2fs", registry[i]->name, now_monotonic() - t0);
+    }
+    return NULL;
+}
+
+static void count_object(MetaContext *ctx, const char *objecttype)
+{
+    for (size_t i = 0; i < ctx->counts_n; i++) {
+        if (strcmp(ctx->count_names[i], objecttype) == 0) {
+            ctx->counts[i]++;
+            return;
+        }
+    }
+    ctx->count_names = xrealloc(ctx->count_names, (ctx->counts_n + 1) * sizeof(char *));
+    ctx->counts = xrealloc(ctx->counts, (ctx->counts_n + 1) * sizeof(int));
+    ctx->count_names[ctx->counts_n] = xstrdup(objecttype);
+    ctx->counts[ctx->counts_n++] = 1;
+}
+
+void meta_emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
+               const char *objecttype, const char *referenceobject, const char *sql)
+{
+    if (!ctx->sql.data)
+        sb_init(&ctx->sql);
+    uint64_t start = ctx->sql.len;
+    sb_append(&ctx->sql, sql);
+    /* Statements are separated by a blank line, as in gpbackup's file. */
+    sb_append(&ctx->sql, "\n");
+    toc_add_entry(ctx->toc, section, schema, name, objecttype, referenceobject, start,
+                  ctx->sql.len);
+    count_object(ctx, objecttype);
+}
+
+void meta_append_comment(MetaContext *ctx, StrBuf *sb, const char *what, const char *comment)
+{
+    if (!comment)
+        return;
+    char *lit = conn_quote_literal(ctx->conn, comment);
+    sb_printf(sb, "COMMENT ON %s IS %s;\n", what, lit);
+    free(lit);
+}
+
+void meta_append_owner(MetaContext *ctx, StrBuf *sb, const char *kind, const char *qualified,
+                       const char *owner)
+{
+    if (!owner || !*owner)
+        return;
+    char *role = conn_quote_ident(ctx->conn, owner);
+    sb_printf(sb, "ALTER %s %s OWNER TO %s;\n", kind, qualified, role);
+    free(role);
+}
+
+bool meta_keep_schema(const MetaContext *ctx, const char *schema)
+{
+    return filter_keeps_schema(ctx->filter, schema);
+}
+
+const TableInfo *meta_table(const MetaContext *ctx, uint32_t oid)
+{
+    return catalog_find(ctx->tables, oid);
+}
+
+void metadata_context_free(MetaContext *ctx)
+{
+    sb_free(&ctx->sql);
+    for (size_t i = 0; i < ctx->counts_n; i++)
+        free(ctx->count_names[i]);
+    free(ctx->count_names);
+    free(ctx->counts);
+    ctx->count_names = NULL;
+    ctx->counts = NULL;
+    ctx->counts_n = 0;
+}

@@ -1,0 +1,535 @@
+/* Option parsing for gpbackup and gprestore. Names follow gpbackup; both
+ * "--name" and gpbackup's old "-name" spellings are accepted. Nothing here
+ * connects: every usage error surfaces before the first connection. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define MAX_JOBS 512
+
+enum {
+    OPT_DBNAME = 1000, OPT_HOST, OPT_PORT, OPT_USERNAME, OPT_BACKUP_DIR, OPT_JOBS,
+    OPT_COMPRESSION_TYPE, OPT_COMPRESSION_LEVEL, OPT_NO_COMPRESSION, OPT_INCLUDE_SCHEMA,
+    OPT_INCLUDE_SCHEMA_FILE, OPT_EXCLUDE_SCHEMA, OPT_EXCLUDE_SCHEMA_FILE, OPT_INCLUDE_TABLE,
+    OPT_INCLUDE_TABLE_FILE, OPT_EXCLUDE_TABLE, OPT_EXCLUDE_TABLE_FILE, OPT_DATA_ONLY,
+    OPT_METADATA_ONLY, OPT_LOCK_WAIT_TIMEOUT, OPT_VERBOSE, OPT_QUIET, OPT_DEBUG, OPT_HELP,
+    OPT_VERSION, OPT_TIMESTAMP, OPT_CREATE_DB, OPT_REDIRECT_DB, OPT_ON_ERROR_CONTINUE
+};
+
+#define COMMON_OPTIONS                                                            \
+    {"dbname", required_argument, NULL, OPT_DBNAME},                              \
+    {"host", required_argument, NULL, OPT_HOST},                                  \
+    {"port", required_argument, NULL, OPT_PORT},                                  \
+    {"username", required_argument, NULL, OPT_USERNAME},                          \
+    {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},                      \
+    {"jobs", required_argument, NULL, OPT_JOBS},                                  \
+    {"include-schema", required_argument, NULL, OPT_INCLUDE_SCHEMA},              \
+    {"include-schema-file", required_argument, NULL, OPT_INCLUDE_SCHEMA_FILE},    \
+    {"exclude-schema", required_argument, NULL, OPT_EXCLUDE_SCHEMA},              \
+    {"exclude-schema-file", required_argument, NULL, OPT_EXCLUDE_SCHEMA_FILE},    \
+    {"include-table", required_argument, NULL, OPT_INCLUDE_TABLE},                \
+    {"include-table-file", required_argument, NULL, OPT_INCLUDE_TABLE_FILE},      \
+    {"exclude-table", required_argument, NULL, OPT_EXCLUDE_TABLE},                \
+    {"exclude-table-file", required_argument, NULL, OPT_EXCLUDE_TABLE_FILE},      \
+    {"data-only", no_argument, NULL, OPT_DATA_ONLY},                              \
+    {"metadata-only", no_argument, NULL, OPT_METADATA_ONLY},                      \
+    {"verbose", no_argument, NULL, OPT_VERBOSE},                                  \
+    {"quiet", no_argument, NULL, OPT_QUIET},                                      \
+    {"debug", no_argument, NULL, OPT_DEBUG},                                      \
+    {"help", no_argument, NULL, OPT_HELP},                                        \
+    {"version", no_argument, NULL, OPT_VERSION}
+
+static const struct option backup_long_options[] = {
+    COMMON_OPTIONS,
+    {"compression-type", required_argument, NULL, OPT_COMPRESSION_TYPE},
+    {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
+    {"no-compression", no_argument, NULL, OPT_NO_COMPRESSION},
+    {"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT_TIMEOUT},
+    {NULL, 0, NULL, 0}};
+
+static const struct option restore_long_options[] = {
+    COMMON_OPTIONS,
+    {"timestamp", required_argument, NULL, OPT_TIMESTAMP},
+    {"create-db", no_argument, NULL, OPT_CREATE_DB},
+    {"redirect-db", required_argument, NULL, OPT_REDIRECT_DB},
+    {"on-error-continue", no_argument, NULL, OPT_ON_ERROR_CONTINUE},
+    {NULL, 0, NULL, 0}};
+
+static const char backup_help[] =
+    "gpbackup backs up a PostgreSQL or Greenplum database, consistently and in parallel.\n"
+    "\n"
+    "Usage:\n"
+    "  gpbackup --dbname NAME [OPTION]...\n"
+    "\n"
+    "Connection (also PGHOST, PGPORT, PGUSER, PGDATABASE and ~/.pgpass):\n"
+    "  --dbname NAME|CONNINFO     database to back up: a name, a conninfo string or a URI\n"
+    "  --host HOST                server host or socket directory\n"
+    "  --port PORT                server port\n"
+    "  --username USER            user to connect as (passwords: ~/.pgpass or PGPASSWORD)\n"
+    "\n"
+    "Output:\n"
+    "  --backup-dir DIR           absolute directory; the backup goes to\n"
+    "                             DIR/backups/YYYYMMDD/YYYYMMDDHHMMSS/ (default DIR:\n"
+    "                             $COORDINATOR_DATA_DIRECTORY, else the current directory)\n"
+    "  --compression-type TYPE    zstd (default), gzip or none\n"
+    "  --compression-level N      zstd 1-19, gzip 1-9 (default 1)\n"
+    "  --no-compression           write data files uncompressed\n"
+    "  --jobs N                   worker connections for the data (default 1)\n"
+    "  --lock-wait-timeout SECS   give up when table locks are not granted in time\n"
+    "                             (default 0: wait without limit)\n"
+    "\n"
+    "Content:\n"
+    "  --data-only                back up data only\n"
+    "  --metadata-only            back up the schema only\n"
+    "  --include-schema NAME      only this schema (repeatable)\n"
+    "  --include-schema-file FILE only the schemas listed in FILE, one per line\n"
+    "  --exclude-schema NAME      not this schema (repeatable)\n"
+    "  --exclude-schema-file FILE not the schemas listed in FILE\n"
+    "  --include-table S.T        only this table (repeatable; quote parts as \"a.b\")\n"
+    "  --include-table-file FILE  only the tables listed in FILE, one per line\n"
+    "  --exclude-table S.T        not this table (repeatable)\n"
+    "  --exclude-table-file FILE  not the tables listed in FILE\n"
+    "\n"
+    "Messages:\n"
+    "  --verbose | --quiet | --debug\n"
+    "  --help                     show this help and exit\n"
+    "  --version                  show the version and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 finished with warnings, 2 failed.\n";
+
+static const char restore_help[] =
+    "gprestore restores a backup made by gpbackup, in parallel.\n"
+    "\n"
+    "Usage:\n"
+    "  gprestore --timestamp YYYYMMDDHHMMSS [OPTION]...\n"
+    "\n"
+    "What to restore:\n"
+    "  --timestamp TS             the backup to restore\n"
+    "  --backup-dir DIR           absolute directory given to gpbackup (default:\n"
+    "                             $COORDINATOR_DATA_DIRECTORY, else the current directory)\n"
+    "  --data-only                restore data only (tables must exist)\n"
+    "  --metadata-only            restore the schema only\n"
+    "  --include-schema, --include-schema-file, --exclude-schema, --exclude-schema-file,\n"
+    "  --include-table, --include-table-file, --exclude-table, --exclude-table-file\n"
+    "                             restore only part of the backup (as for gpbackup)\n"
+    "\n"
+    "Where to restore:\n"
+    "  --create-db                create the database first (it must not exist)\n"
+    "  --redirect-db NAME         restore into NAME instead of the original database\n"
+    "  --dbname NAME|CONNINFO     database to connect to for --create-db (default postgres);\n"
+    "                             its host/port/user settings are used for every connection\n"
+    "  --host HOST, --port PORT, --username USER\n"
+    "\n"
+    "Behaviour:\n"
+    "  --jobs N                   parallel connections for data and post-data (default 1)\n"
+    "  --on-error-continue        log failed statements and tables, go on, exit 1\n"
+    "  --verbose | --quiet | --debug\n"
+    "  --help, --version\n"
+    "\n"
+    "Exit status: 0 success, 1 finished with warnings, 2 failed.\n";
+
+const char *backup_usage(void)
+{
+    return backup_help;
+}
+
+const char *restore_usage(void)
+{
+    return restore_help;
+}
+
+static Error *usage_error(Error *e, const char *program)
+{
+    return error_hint(e, "try \"%s --help\" for more information", program);
+}
+
+static Error *parse_int(const char *opt, const char *value, int min, int max, int *out,
+                        const char *program)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end != '\0' || v < min || v > max) {
+        Error *e = ERROR_NEW(ERR_USAGE, "invalid value \"%s\" for option --%s", value, opt);
+        error_detail(e, "the value must be an integer from %d to %d", min, max);
+        return usage_error(e, program);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+static Error *check_absolute(const char *opt, const char *value, const char *program)
+{
+    if (value[0] != '/')
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --%s must be an absolute path: \"%s\"",
+                                     opt, value),
+                           program);
+    return NULL;
+}
+
+/* Options both commands share; returns 1 when opt was handled. */
+static int parse_common(int opt, const char *arg, ConnOptions *conn, char **backup_dir,
+                        int *jobs, Filter *filter, bool *data_only, bool *metadata_only,
+                        LogLevel *level, int *levels_given, bool *help, bool *version,
+                        bool *include_schema_given, bool *include_table_given, Error **err,
+                        const char *program)
+{
+    switch (opt) {
+    case OPT_DBNAME:
+        free(conn->dbname);
+        conn->dbname = xstrdup(arg);
+        return 1;
+    case OPT_HOST:
+        free(conn->host);
+        conn->host = xstrdup(arg);
+        return 1;
+    case OPT_PORT: {
+        int port;
+        *err = parse_int("port", arg, 1, 65535, &port, program);
+        free(conn->port);
+        conn->port = xstrdup(arg);
+        return 1;
+    }
+    case OPT_USERNAME:
+        free(conn->username);
+        conn->username = xstrdup(arg);
+        return 1;
+    case OPT_BACKUP_DIR:
+        *err = check_absolute("backup-dir", arg, program);
+        free(*backup_dir);
+        *backup_dir = xstrdup(arg);
+        return 1;
+    case OPT_JOBS:
+        *err = parse_int("jobs", arg, 1, MAX_JOBS, jobs, program);
+        return 1;
+    case OPT_INCLUDE_SCHEMA:
+        *include_schema_given = true;
+        *err = filter_add_schema(filter, true, arg);
+        return 1;
+    case OPT_INCLUDE_SCHEMA_FILE:
+        *include_schema_given = true;
+        *err = filter_add_file(filter, true, false, arg);
+        return 1;
+    case OPT_EXCLUDE_SCHEMA:
+        *err = filter_add_schema(filter, false, arg);
+        return 1;
+    case OPT_EXCLUDE_SCHEMA_FILE:
+        *err = filter_add_file(filter, false, false, arg);
+        return 1;
+    case OPT_INCLUDE_TABLE:
+        *include_table_given = true;
+        *err = filter_add_table(filter, true, arg);
+        return 1;
+    case OPT_INCLUDE_TABLE_FILE:
+        *include_table_given = true;
+        *err = filter_add_file(filter, true, true, arg);
+        return 1;
+    case OPT_EXCLUDE_TABLE:
+        *err = filter_add_table(filter, false, arg);
+        return 1;
+    case OPT_EXCLUDE_TABLE_FILE:
+        *err = filter_add_file(filter, false, true, arg);
+        return 1;
+    case OPT_DATA_ONLY:
+        *data_only = true;
+        return 1;
+    case OPT_METADATA_ONLY:
+        *metadata_only = true;
+        return 1;
+    case OPT_VERBOSE:
+        *level = LOG_VERBOSE;
+        (*levels_given)++;
+        return 1;
+    case OPT_QUIET:
+        *level = LOG_WARNING;
+        (*levels_given)++;
+        return 1;
+    case OPT_DEBUG:
+        *level = LOG_DEBUG;
+        (*levels_given)++;
+        return 1;
+    case OPT_HELP:
+        *help = true;
+        return 1;
+    case OPT_VERSION:
+        *version = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static Error *unknown_option(int argc, char **argv, const char *program)
+{
+    const char *bad = (optind - 1 < argc && optind > 0) ? argv[optind - 1] : "?";
+    Error *e;
+    if (optopt && optopt < OPT_DBNAME)
+        e = ERROR_NEW(ERR_USAGE, "invalid option -- '%c'", optopt);
+    else if (optopt)
+        e = ERROR_NEW(ERR_USAGE, "option \"%s\" requires a value", bad);
+    else
+        e = ERROR_NEW(ERR_USAGE, "unrecognized option \"%s\"", bad);
+    return usage_error(e, program);
+}
+
+static Error *check_common_combinations(bool data_only, bool metadata_only, int levels_given,
+                                        bool include_schema_given, bool include_table_given,
+                                        const char *program)
+{
+    if (data_only && metadata_only)
+        return usage_error(ERROR_NEW(ERR_USAGE,
+                                     "options --data-only and --metadata-only cannot be used together"),
+                           program);
+    if (levels_given > 1)
+        return usage_error(ERROR_NEW(ERR_USAGE,
+                                     "options --verbose, --quiet and --debug cannot be used together"),
+                           program);
+    if (include_schema_given && include_table_given)
+        return usage_error(
+            ERROR_NEW(ERR_USAGE,
+                      "options --include-schema and --include-table cannot be used together"),
+            program);
+    return NULL;
+}
+
+Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
+{
+    const char *program = "gpbackup";
+    memset(o, 0, sizeof *o);
+    o->jobs = 1;
+    o->compression = CODEC_ZSTD;
+    o->log_level = LOG_INFO;
+    int levels_given = 0;
+    bool inc_schema = false, inc_table = false;
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long_only(argc, argv, ":", backup_long_options, NULL)) != -1) {
+        Error *e = NULL;
+        if (parse_common(opt, optarg, &o->conn, &o->backup_dir, &o->jobs, &o->filter,
+                         &o->data_only, &o->metadata_only, &o->log_level, &levels_given,
+                         &o->help, &o->version, &inc_schema, &inc_table, &e, program)) {
+            if (e)
+                return e;
+            continue;
+        }
+        switch (opt) {
+        case OPT_COMPRESSION_TYPE:
+            e = codec_parse(optarg, &o->compression);
+            if (e)
+                return usage_error(e, program);
+            o->compression_type_given = true;
+            break;
+        case OPT_COMPRESSION_LEVEL:
+            e = parse_int("compression-level", optarg, 0, 22, &o->compression_level, program);
+            if (e)
+                return e;
+            o->compression_level_given = true;
+            break;
+        case OPT_NO_COMPRESSION:
+            o->no_compression = true;
+            break;
+        case OPT_LOCK_WAIT_TIMEOUT:
+            e = parse_int("lock-wait-timeout", optarg, 0, INT_MAX / 1000, &o->lock_wait_timeout,
+                          program);
+            if (e)
+                return e;
+            break;
+        default:
+            return unknown_option(argc, argv, program);
+        }
+    }
+    if (optind < argc)
+        return usage_error(ERROR_NEW(ERR_USAGE, "unexpected argument \"%s\"", argv[optind]),
+                           program);
+    if (o->help || o->version)
+        return NULL;
+    Error *e = check_common_combinations(o->data_only, o->metadata_only, levels_given,
+                                         inc_schema, inc_table, program);
+    if (e)
+        return e;
+    if (!o->conn.dbname)
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --dbname is required"), program);
+    if (o->no_compression && (o->compression_type_given || o->compression_level_given))
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --no-compression cannot be used with "
+                                                "--compression-type or --compression-level"),
+                           program);
+    if (o->no_compression)
+        o->compression = CODEC_NONE;
+    if (!o->compression_level_given) {
+        o->compression_level = codec_default_level(o->compression);
+    } else {
+        int min, max;
+        codec_level_range(o->compression, &min, &max);
+        if (o->compression_level < min || o->compression_level > max) {
+            e = ERROR_NEW(ERR_USAGE, "invalid value \"%d\" for option --compression-level",
+                          o->compression_level);
+            if (o->compression == CODEC_NONE)
+                error_detail(e, "compression type none takes no level");
+            else
+                error_detail(e, "compression type %s takes a level from %d to %d",
+                             codec_name(o->compression), min, max);
+            return usage_error(e, program);
+        }
+    }
+    if (!o->backup_dir)
+        o->backup_dir = options_default_backup_dir();
+    return NULL;
+}
+
+static bool valid_timestamp(const char *ts)
+{
+    if (strlen(ts) != 14)
+        return false;
+    for (const char *p = ts; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+Error *restore_options_parse(int argc, char **argv, RestoreOptions *o)
+{
+    const char *program = "gprestore";
+    memset(o, 0, sizeof *o);
+    o->jobs = 1;
+    o->log_level = LOG_INFO;
+    int levels_given = 0;
+    bool inc_schema = false, inc_table = false;
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long_only(argc, argv, ":", restore_long_options, NULL)) != -1) {
+        Error *e = NULL;
+        if (parse_common(opt, optarg, &o->conn, &o->backup_dir, &o->jobs, &o->filter,
+                         &o->data_only, &o->metadata_only, &o->log_level, &levels_given,
+                         &o->help, &o->version, &inc_schema, &inc_table, &e, program)) {
+            if (e)
+                return e;
+            continue;
+        }
+        switch (opt) {
+        case OPT_TIMESTAMP:
+            free(o->timestamp);
+            o->timestamp = xstrdup(optarg);
+            break;
+        case OPT_CREATE_DB:
+            o->create_db = true;
+            break;
+        case OPT_REDIRECT_DB:
+            free(o->redirect_db);
+            o->redirect_db = xstrdup(optarg);
+            break;
+        case OPT_ON_ERROR_CONTINUE:
+            o->on_error_continue = true;
+            break;
+        default:
+            return unknown_option(argc, argv, program);
+        }
+    }
+    if (optind < argc)
+        return usage_error(ERROR_NEW(ERR_USAGE, "unexpected argument \"%s\"", argv[optind]),
+                           program);
+    if (o->help || o->version)
+        return NULL;
+    Error *e = check_common_combinations(o->data_only, o->metadata_only, levels_given,
+                                         inc_schema, inc_table, program);
+    if (e)
+        return e;
+    if (!o->timestamp)
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --timestamp is required"), program);
+    if (!valid_timestamp(o->timestamp))
+        return usage_error(
+            error_detail(ERROR_NEW(ERR_USAGE, "invalid value \"%s\" for option --timestamp",
+                                   o->timestamp),
+                         "a timestamp has 14 digits: YYYYMMDDHHMMSS"),
+            program);
+    if (o->data_only && o->create_db)
+        return usage_error(
+            ERROR_NEW(ERR_USAGE, "options --data-only and --create-db cannot be used together"),
+            program);
+    if (o->redirect_db && !*o->redirect_db)
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --redirect-db needs a database name"),
+                           program);
+    if (!o->backup_dir)
+        o->backup_dir = options_default_backup_dir();
+    return NULL;
+}
+
+static void conn_options_free(ConnOptions *c)
+{
+    free(c->dbname);
+    free(c->host);
+    free(c->port);
+    free(c->username);
+}
+
+void backup_options_free(BackupOptions *o)
+{
+    conn_options_free(&o->conn);
+    free(o->backup_dir);
+    filter_free(&o->filter);
+}
+
+void restore_options_free(RestoreOptions *o)
+{
+    conn_options_free(&o->conn);
+    free(o->backup_dir);
+    free(o->timestamp);
+    free(o->redirect_db);
+    filter_free(&o->filter);
+}
+
+char *options_command_line(int argc, char **argv)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i)
+            sb_append(&sb, " ");
+        /* A conninfo --dbname may carry password=...; mask its value. */
+        const char *pw = strstr(a, "password=");
+        const char *at = strstr(a, "://");
+        if (pw) {
+            sb_append_len(&sb, a, (size_t)(pw - a) + strlen("password="));
+            sb_append(&sb, "********");
+            const char *rest = pw + strlen("password=");
+            while (*rest && *rest != ' ' && *rest != '&')
+                rest++;
+            sb_append(&sb, rest);
+        } else if (at && strchr(at, '@')) {
+            /* postgresql://user:secret@host/db: mask what follows user: */
+            const char *auth = at + 3;
+            const char *amp = strchr(auth, '@');
+            const char *colon = memchr(auth, ':', (size_t)(amp - auth));
+            if (colon) {
+                sb_append_len(&sb, a, (size_t)(colon - a) + 1);
+                sb_append(&sb, "********");
+                sb_append(&sb, amp);
+            } else {
+                sb_append(&sb, a);
+            }
+        } else {
+            sb_append(&sb, a);
+        }
+    }
+    return sb_steal(&sb);
+}
+
+char *options_default_backup_dir(void)
+{
+    const char *d = getenv("COORDINATOR_DATA_DIRECTORY");
+    if (!d || !*d)
+        d = getenv("MASTER_DATA_DIRECTORY");
+    if (d && *d && d[0] == '/')
+        return xstrdup(d);
+    char *cwd = getcwd(NULL, 0);
+    return cwd ? cwd : xstrdup("/");
+}

@@ -1,0 +1,335 @@
+/* The table of contents of a backup set: the in-memory Toc, its YAML form
+ * (gpbackup's toc.yaml keys plus our formatversion, file and byte counts)
+ * and the strict reader that refuses any TOC it does not fully understand,
+ * because a restore driven by a misread TOC replays the wrong statements. */
+#include "toc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fileio.h"
+#include "util.h"
+#include "yamlio.h"
+
+/* A TOC lists every object of a database; even a million objects stay far
+ * below this, while a corrupt size field cannot make us allocate without
+ * bound. */
+#define TOC_MAX_FILE_SIZE ((size_t)1 << 30)
+
+#define TOC_WHAT "table of contents"
+
+static const char *const section_keys[TOC_NSECTIONS] = {
+    [TOC_GLOBAL] = "globalentries",
+    [TOC_PREDATA] = "predataentries",
+    [TOC_POSTDATA] = "postdataentries",
+};
+
+const char *toc_section_key(TocSection s)
+{
+    if ((unsigned)s >= TOC_NSECTIONS)
+        return "unknownentries";
+    return section_keys[s];
+}
+
+Toc *toc_new(void)
+{
+    Toc *toc = xcalloc(1, sizeof *toc);
+    toc->formatversion = TOC_FORMAT_VERSION;
+    return toc;
+}
+
+static void entry_clear(TocEntry *e)
+{
+    free(e->schema);
+    free(e->name);
+    free(e->objecttype);
+    free(e->referenceobject);
+}
+
+static void data_clear(TocDataEntry *e)
+{
+    free(e->schema);
+    free(e->name);
+    free(e->attributestring);
+    free(e->partitionroot);
+    free(e->file);
+}
+
+void toc_free(Toc *toc)
+{
+    if (!toc)
+        return;
+    for (int s = 0; s < TOC_NSECTIONS; s++) {
+        for (size_t i = 0; i < toc->nentries[s]; i++)
+            entry_clear(&toc->entries[s][i]);
+        free(toc->entries[s]);
+    }
+    for (size_t i = 0; i < toc->ndata; i++)
+        data_clear(&toc->data[i]);
+    free(toc->data);
+    free(toc);
+}
+
+/* NULL strings become "": every string of a TOC is written as a string. */
+static char *copy_str(const char *s)
+{
+    return xstrdup(s ? s : "");
+}
+
+/* Append e to a section, taking ownership of its strings. */
+static TocEntry *push_entry(Toc *toc, TocSection section, const TocEntry *e)
+{
+    if (toc->nentries[section] == toc->capentries[section]) {
+        size_t cap = toc->capentries[section] ? toc->capentries[section] * 2 : 64;
+        toc->entries[section] = xrealloc(toc->entries[section], cap * sizeof(TocEntry));
+        toc->capentries[section] = cap;
+    }
+    TocEntry *slot = &toc->entries[section][toc->nentries[section]++];
+    *slot = *e;
+    return slot;
+}
+
+/* Append e to the data entries, taking ownership of its strings. */
+static TocDataEntry *push_data(Toc *toc, const TocDataEntry *e)
+{
+    if (toc->ndata == toc->capdata) {
+        toc->capdata = toc->capdata ? toc->capdata * 2 : 64;
+        toc->data = xrealloc(toc->data, toc->capdata * sizeof(TocDataEntry));
+    }
+    TocDataEntry *slot = &toc->data[toc->ndata++];
+    *slot = *e;
+    return slot;
+}
+
+TocEntry *toc_add_entry(Toc *toc, TocSection section, const char *schema, const char *name,
+                        const char *objecttype, const char *referenceobject,
+                        uint64_t startbyte, uint64_t endbyte)
+{
+    TocEntry e = {
+        .schema = copy_str(schema),
+        .name = copy_str(name),
+        .objecttype = copy_str(objecttype),
+        .referenceobject = copy_str(referenceobject),
+        .startbyte = startbyte,
+        .endbyte = endbyte,
+    };
+    return push_entry(toc, section, &e);
+}
+
+TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e)
+{
+    TocDataEntry copy = *e;
+    copy.schema = copy_str(e->schema);
+    copy.name = copy_str(e->name);
+    copy.attributestring = copy_str(e->attributestring);
+    copy.partitionroot = copy_str(e->partitionroot);
+    copy.file = copy_str(e->file);
+    return push_data(toc, &copy);
+}
+
+/* ---- Writing ------------------------------------------------------------ */
+
+Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
+{
+    YamlWriter *w = yamlio_writer_new(TOC_WHAT);
+    yamlio_map_start(w);
+    /* Always the version this code writes, whatever toc->formatversion says
+     * (a TOC read from an older version is written in the current one). */
+    yamlio_key_uint64(w, "formatversion", TOC_FORMAT_VERSION);
+    for (int s = 0; s < TOC_NSECTIONS; s++) {
+        yamlio_key(w, section_keys[s]);
+        yamlio_seq_start(w);
+        for (size_t i = 0; i < toc->nentries[s]; i++) {
+            const TocEntry *e = &toc->entries[s][i];
+            yamlio_map_start(w);
+            yamlio_key_str(w, "schema", e->schema);
+            yamlio_key_str(w, "name", e->name);
+            yamlio_key_str(w, "objecttype", e->objecttype);
+            yamlio_key_str(w, "referenceobject", e->referenceobject);
+            yamlio_key_uint64(w, "startbyte", e->startbyte);
+            yamlio_key_uint64(w, "endbyte", e->endbyte);
+            yamlio_map_end(w);
+        }
+        yamlio_seq_end(w);
+    }
+    /* gpbackup's readers expect the key; we never back up statistics into
+     * the TOC, so it is always empty. */
+    yamlio_key(w, "statisticsentries");
+    yamlio_seq_start(w);
+    yamlio_seq_end(w);
+    yamlio_key(w, "dataentries");
+    yamlio_seq_start(w);
+    for (size_t i = 0; i < toc->ndata; i++) {
+        const TocDataEntry *e = &toc->data[i];
+        yamlio_map_start(w);
+        yamlio_key_str(w, "schema", e->schema);
+        yamlio_key_str(w, "name", e->name);
+        yamlio_key_uint64(w, "oid", e->oid);
+        yamlio_key_str(w, "attributestring", e->attributestring);
+        yamlio_key_uint64(w, "rowscopied", e->rowscopied);
+        yamlio_key_str(w, "partitionroot", e->partitionroot);
+        yamlio_key_bool(w, "isreplicated", e->isreplicated != 0);
+        yamlio_key_bool(w, "distbyenum", e->distbyenum != 0);
+        yamlio_key_str(w, "file", e->file);
+        yamlio_key_uint64(w, "rawbytes", e->rawbytes);
+        yamlio_key_uint64(w, "filebytes", e->filebytes);
+        yamlio_map_end(w);
+    }
+    yamlio_seq_end(w);
+    yamlio_map_end(w);
+    Error *err = yamlio_writer_finish(w, out, len);
+    yamlio_writer_free(w);
+    return err;
+}
+
+Error *toc_write(const Toc *toc, const char *path)
+{
+    char *text;
+    size_t len;
+    Error *err = toc_to_yaml(toc, &text, &len);
+    if (err)
+        return err;
+    err = file_write_atomic(path, text, len);
+    free(text);
+    return err;
+}
+
+/* ---- Reading ------------------------------------------------------------ */
+
+static Error *read_entry(YamlDoc *d, YamlNode *item, const char *section_key, TocEntry *e)
+{
+    Error *err;
+    if ((err = yamlio_node_map(d, item, section_key)) ||
+        (err = yamlio_get_str(d, item, "schema", &e->schema)) ||
+        (err = yamlio_get_str(d, item, "name", &e->name)) ||
+        (err = yamlio_get_str(d, item, "objecttype", &e->objecttype)) ||
+        (err = yamlio_get_str(d, item, "referenceobject", &e->referenceobject)) ||
+        (err = yamlio_get_uint64(d, item, "startbyte", UINT64_MAX, &e->startbyte)) ||
+        (err = yamlio_get_uint64(d, item, "endbyte", UINT64_MAX, &e->endbyte)))
+        return err;
+    if (e->startbyte > e->endbyte)
+        return ERROR_NEW(ERR_FORMAT,
+                         "invalid byte range in entry at line %zu of %s: startbyte %llu is greater than endbyte %llu",
+                         yamlio_node_line(item), yamlio_doc_what(d),
+                         (unsigned long long)e->startbyte, (unsigned long long)e->endbyte);
+    return NULL;
+}
+
+static Error *read_data_entry(YamlDoc *d, YamlNode *item, TocDataEntry *e)
+{
+    uint64_t oid = 0;
+    Error *err;
+    if ((err = yamlio_node_map(d, item, "dataentries")) ||
+        (err = yamlio_get_str(d, item, "schema", &e->schema)) ||
+        (err = yamlio_get_str(d, item, "name", &e->name)) ||
+        (err = yamlio_get_uint64(d, item, "oid", UINT32_MAX, &oid)) ||
+        (err = yamlio_get_str(d, item, "attributestring", &e->attributestring)) ||
+        (err = yamlio_get_uint64(d, item, "rowscopied", UINT64_MAX, &e->rowscopied)) ||
+        (err = yamlio_get_str(d, item, "partitionroot", &e->partitionroot)) ||
+        (err = yamlio_get_bool(d, item, "isreplicated", &e->isreplicated)) ||
+        (err = yamlio_get_bool(d, item, "distbyenum", &e->distbyenum)) ||
+        (err = yamlio_get_str(d, item, "file", &e->file)) ||
+        (err = yamlio_get_uint64(d, item, "rawbytes", UINT64_MAX, &e->rawbytes)) ||
+        (err = yamlio_get_uint64(d, item, "filebytes", UINT64_MAX, &e->filebytes)))
+        return err;
+    e->oid = (uint32_t)oid;
+    return NULL;
+}
+
+/* The version comes first: a TOC of another version may use other keys, so
+ * reporting "missing key" for it would mislead. */
+static Error *read_version(YamlDoc *d, YamlNode *root, int *version)
+{
+    YamlNode *n;
+    uint64_t v;
+    Error *err = yamlio_map_find(d, root, "formatversion", &n);
+    if (err)
+        return err;
+    if (!n)
+        return error_hint(ERROR_NEW(ERR_FORMAT, "missing key \"formatversion\" in %s",
+                                    yamlio_doc_what(d)),
+                          "A table of contents written by the original gpbackup cannot be "
+                          "read; only backups made by this tool can.");
+    if ((err = yamlio_node_uint64(d, n, "formatversion", UINT64_MAX, &v)))
+        return err;
+    if (v != TOC_FORMAT_VERSION)
+        return error_hint(ERROR_NEW(ERR_FORMAT,
+                                    "unsupported format version %llu in %s (supported version: %d)",
+                                    (unsigned long long)v, yamlio_doc_what(d),
+                                    TOC_FORMAT_VERSION),
+                          "The backup may have been made by a newer version of this tool.");
+    *version = (int)v;
+    return NULL;
+}
+
+static Error *toc_parse(const char *text, size_t len, const char *what, Toc **out)
+{
+    *out = NULL;
+    YamlDoc *d;
+    Error *err = yamlio_doc_parse(text, len, what, &d);
+    if (err)
+        return err;
+    Toc *toc = toc_new();
+    YamlNode *root;
+    if ((err = yamlio_doc_root_map(d, &root)) ||
+        (err = read_version(d, root, &toc->formatversion)))
+        goto done;
+
+    for (int s = 0; s < TOC_NSECTIONS; s++) {
+        YamlNode *seq;
+        size_t n;
+        if ((err = yamlio_get_seq(d, root, section_keys[s], &seq, &n)))
+            goto done;
+        for (size_t i = 0; i < n; i++) {
+            TocEntry e = {0};
+            if ((err = read_entry(d, yamlio_seq_item(d, seq, i), section_keys[s], &e))) {
+                entry_clear(&e);
+                goto done;
+            }
+            push_entry(toc, (TocSection)s, &e);
+        }
+    }
+
+    YamlNode *seq;
+    size_t n;
+    if ((err = yamlio_get_seq(d, root, "dataentries", &seq, &n)))
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        TocDataEntry e = {0};
+        if ((err = read_data_entry(d, yamlio_seq_item(d, seq, i), &e))) {
+            data_clear(&e);
+            goto done;
+        }
+        push_data(toc, &e);
+    }
+
+done:
+    yamlio_doc_free(d);
+    if (err) {
+        toc_free(toc);
+        return err;
+    }
+    *out = toc;
+    return NULL;
+}
+
+Error *toc_from_yaml(const char *text, size_t len, Toc **out)
+{
+    return toc_parse(text, len, TOC_WHAT, out);
+}
+
+Error *toc_read(const char *path, Toc **out)
+{
+    *out = NULL;
+    char *text;
+    size_t len;
+    Error *err = file_read_all(path, TOC_MAX_FILE_SIZE, &text, &len);
+    if (err)
+        return err;
+    /* Messages then name the file: table of contents "/bk/..._toc.yaml". */
+    char *what = xasprintf(TOC_WHAT " \"%s\"", path);
+    err = toc_parse(text, len, what, out);
+    free(what);
+    free(text);
+    return err;
+}

@@ -1,0 +1,50 @@
+/* The backup pipeline: one call that runs the whole backup, as a short
+ * script of named steps (backup/backup.c), plus the data phase it drives
+ * (backup/data.c). */
+#ifndef GPB_BACKUP_H
+#define GPB_BACKUP_H
+
+#include <stdint.h>
+
+#include "catalog.h"
+#include "codec.h"
+#include "conn.h"
+#include "error.h"
+#include "options.h"
+#include "toc.h"
+
+/* Run a backup. command_line is shown in logs and the report. On return
+ * *timestamp (caller owns, may be NULL when nothing started) names the
+ * backup set. Warnings are counted by the log module. */
+Error *backup_run(const BackupOptions *opts, const char *command_line, char **timestamp);
+
+/* What the data phase needs. */
+typedef struct DataPhaseInput {
+    const BackupOptions *opts;
+    Conn *leader;                 /* holds the snapshot and the locks */
+    const char *snapshot_id;
+    const char *application_name;
+    const char *encoding;         /* client_encoding for the workers */
+    const char *set_dir;
+    const char *timestamp;
+    TableSet *tables;
+} DataPhaseInput;
+
+typedef struct DataPhaseStats {
+    int tables_done;
+    int tables_deferred;          /* copied by the leader */
+    uint64_t rows;
+    uint64_t raw_bytes;
+    uint64_t file_bytes;
+} DataPhaseStats;
+
+/* Copy every table of in->tables with opts->jobs workers; adds one data
+ * entry per table to toc. On error nothing is added for unfinished tables
+ * and their files are removed. */
+Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *stats);
+
+/* File name of a table's data: gpbackup_<content>_<TS>_<oid><suffix>; the
+ * content id is -1, the coordinator, on plain PostgreSQL. Caller owns. */
+char *backup_data_file_name(const char *timestamp, uint32_t oid, CodecType codec);
+
+#endif

@@ -1,0 +1,45 @@
+/* Compression codecs for data files: zstd (libzstd), gzip (zlib, gzip
+ * framing so that gzip -d can read the files) and none. Streaming writer and
+ * reader; the writer creates its file through a temporary name and publishes
+ * it on close (fsync + rename), so a failed table leaves no file behind. */
+#ifndef GPB_CODEC_H
+#define GPB_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+typedef enum CodecType { CODEC_NONE = 0, CODEC_GZIP, CODEC_ZSTD } CodecType;
+
+/* "zstd" | "gzip" | "none" -> type; ERR_USAGE naming the value otherwise. */
+Error *codec_parse(const char *name, CodecType *out);
+const char *codec_name(CodecType t);          /* "zstd", "gzip", "none" */
+const char *codec_suffix(CodecType t);        /* ".zst", ".gz", "" */
+int codec_default_level(CodecType t);         /* zstd 1, gzip 1, none 0 */
+/* Valid level range of t (zstd 1..19, gzip 1..9, none 0..0). */
+void codec_level_range(CodecType t, int *min, int *max);
+
+typedef struct CodecWriter CodecWriter;
+
+/* Start writing path (through path.tmp, mode 0600) with codec t at level. */
+Error *codec_writer_open(const char *path, CodecType t, int level, CodecWriter **out);
+/* Compress and write len bytes. */
+Error *codec_writer_write(CodecWriter *w, const void *buf, size_t len);
+/* Finish the stream, fsync, rename to the final name, free w. Reports the
+ * uncompressed bytes written and the size of the file. On error w is still
+ * freed and the temporary file removed. */
+Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_bytes);
+/* Drop everything: close, remove the temporary file, free w. Accepts NULL. */
+void codec_writer_abort(CodecWriter *w);
+
+typedef struct CodecReader CodecReader;
+
+/* Open path for decompressed reading with codec t. */
+Error *codec_reader_open(const char *path, CodecType t, CodecReader **out);
+/* Read up to cap decompressed bytes; *n == 0 means end of stream. A
+ * truncated or corrupt stream is an ERR_FORMAT error naming the file. */
+Error *codec_reader_read(CodecReader *r, void *buf, size_t cap, size_t *n);
+/* Close and free; accepts NULL. */
+void codec_reader_close(CodecReader *r);
+
+#endif

@@ -1,0 +1,58 @@
+/* The backup configuration (gpbackup_<TS>_config.yaml): what was asked, the
+ * versions involved and the status. Keys follow gpbackup's config.yaml;
+ * formatversion, compressionlevel, jobs, dataformat, databaseencoding,
+ * starttime and error are ours. Specified in docs/backup-set-format.md. */
+#ifndef GPB_CONFIG_H
+#define GPB_CONFIG_H
+
+#include "error.h"
+#include "util.h"
+
+#define CONFIG_FORMAT_VERSION 1
+
+#define BACKUP_STATUS_IN_PROGRESS "In Progress"
+#define BACKUP_STATUS_SUCCESS "Success"
+#define BACKUP_STATUS_FAILURE "Failure"
+
+typedef struct BackupConfig {
+    int formatversion;
+    char *backupdir;
+    char *backupversion;     /* our version */
+    int compressed;
+    char *compressiontype;   /* "zstd" | "gzip" | "none" */
+    int compressionlevel;
+    char *databasename;
+    char *databaseversion;   /* server_version string */
+    char *databaseencoding;  /* e.g. "UTF8" */
+    int segmentcount;        /* 0 on plain PostgreSQL */
+    int dataonly;
+    int metadataonly;
+    int withoutglobals;
+    int withstatistics;
+    int singledatafile;
+    int incremental;
+    int leafpartitiondata;
+    StrList includeschemas;
+    StrList excludeschemas;
+    StrList includerelations;
+    StrList excluderelations;
+    int jobs;
+    char *dataformat;        /* "csv" */
+    char *timestamp;         /* YYYYMMDDHHMMSS */
+    char *starttime;         /* YYYYMMDDHHMMSS */
+    char *endtime;           /* YYYYMMDDHHMMSS or "" */
+    char *status;            /* BACKUP_STATUS_* */
+    char *error;             /* message when status is Failure, else "" */
+} BackupConfig;
+
+BackupConfig *config_new(void);
+void config_free(BackupConfig *c);             /* accepts NULL */
+/* Replace a string field (copies value). */
+void config_set(char **field, const char *value);
+
+Error *config_to_yaml(const BackupConfig *c, char **out, size_t *len);
+Error *config_from_yaml(const char *text, size_t len, BackupConfig **out);
+Error *config_write(const BackupConfig *c, const char *path);
+Error *config_read(const char *path, BackupConfig **out);
+
+#endif

@@ -1,0 +1,63 @@
+/* Metadata writers. Each object type is a module (backup/meta_*.c) that
+ * exports one MetaType: it reads its catalog rows under the snapshot and
+ * emits one TOC entry per object with the SQL that recreates it. Adding a
+ * type is adding a module and one line to the registry in metadata.c. */
+#ifndef GPB_METADATA_H
+#define GPB_METADATA_H
+
+#include "catalog.h"
+#include "conn.h"
+#include "error.h"
+#include "filter.h"
+#include "toc.h"
+#include "util.h"
+
+typedef struct MetaContext {
+    Conn *conn;             /* the leader, inside the snapshot */
+    const Filter *filter;
+    const TableSet *tables; /* the tables in the backup set, columns loaded */
+    StrBuf sql;             /* the metadata SQL file being built */
+    Toc *toc;
+    size_t counts_n;        /* objects written per type, for the report */
+    char **count_names;
+    int *counts;
+} MetaContext;
+
+typedef struct MetaType {
+    const char *name;                       /* "schemas", "tables", ... for logs */
+    Error *(*dump)(MetaContext *ctx);
+} MetaType;
+
+/* Write every registered type, in registry order (which respects the
+ * dependencies between types). */
+Error *metadata_dump_all(MetaContext *ctx);
+
+/* Append sql (one or more complete statements) as one TOC entry.
+ * referenceobject is "" or the owning "schema.table". */
+void meta_emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
+               const char *objecttype, const char *referenceobject, const char *sql);
+
+/* Helpers for the modules, all quoting with libpq: */
+/* Append "COMMENT ON <what> IS '<comment>';\n" when comment is not NULL. */
+void meta_append_comment(MetaContext *ctx, StrBuf *sb, const char *what, const char *comment);
+/* Append "ALTER <kind> <qualified> OWNER TO <role>;\n". */
+void meta_append_owner(MetaContext *ctx, StrBuf *sb, const char *kind, const char *qualified,
+                       const char *owner);
+/* Does the filter keep objects of this schema? (tables use the table set) */
+bool meta_keep_schema(const MetaContext *ctx, const char *schema);
+/* The table in the backup set with this oid, or NULL when filtered out. */
+const TableInfo *meta_table(const MetaContext *ctx, uint32_t oid);
+
+/* Every type module. */
+extern const MetaType meta_schemas;
+extern const MetaType meta_types;
+extern const MetaType meta_sequences;
+extern const MetaType meta_tables;
+extern const MetaType meta_sequence_owners;
+extern const MetaType meta_views;
+extern const MetaType meta_constraints;
+extern const MetaType meta_indexes;
+
+void metadata_context_free(MetaContext *ctx);
+
+#endif

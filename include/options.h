@@ -1,0 +1,71 @@
+/* Command-line options of gpbackup and gprestore. Parsing is pure: it
+ * validates values and combinations and never connects, so every usage error
+ * is reported (exit 2) before any connection is made. */
+#ifndef GPB_OPTIONS_H
+#define GPB_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "codec.h"
+#include "conn.h"
+#include "error.h"
+#include "filter.h"
+#include "log.h"
+
+typedef struct BackupOptions {
+    ConnOptions conn;
+    char *backup_dir;           /* absolute; NULL = default location */
+    int jobs;
+    CodecType compression;
+    int compression_level;
+    bool compression_type_given;
+    bool compression_level_given;
+    bool no_compression;
+    Filter filter;
+    bool data_only;
+    bool metadata_only;
+    int lock_wait_timeout;      /* seconds; 0 = wait forever */
+    LogLevel log_level;
+    bool help;
+    bool version;
+} BackupOptions;
+
+typedef struct RestoreOptions {
+    ConnOptions conn;           /* conn.dbname: where to connect for --create-db etc. */
+    char *timestamp;
+    char *backup_dir;
+    int jobs;
+    bool create_db;
+    char *redirect_db;
+    Filter filter;
+    bool data_only;
+    bool metadata_only;
+    bool on_error_continue;
+    LogLevel log_level;
+    bool help;
+    bool version;
+} RestoreOptions;
+
+/* Parse argv. On a usage error returns ERR_USAGE with a hint pointing to
+ * --help. The caller owns *opts and frees it with *_options_free. */
+Error *backup_options_parse(int argc, char **argv, BackupOptions *opts);
+Error *restore_options_parse(int argc, char **argv, RestoreOptions *opts);
+void backup_options_free(BackupOptions *opts);
+void restore_options_free(RestoreOptions *opts);
+
+/* The help texts. */
+const char *backup_usage(void);
+const char *restore_usage(void);
+
+/* argv joined for reports and logs; never contains a password because no
+ * option takes one, but a conninfo --dbname has its password masked. */
+char *options_command_line(int argc, char **argv);
+
+/* Default backup directory when --backup-dir is not given:
+ * $COORDINATOR_DATA_DIRECTORY, else $MASTER_DATA_DIRECTORY, else the current
+ * directory. Caller owns. */
+char *options_default_backup_dir(void);
+
+#define GPB_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,81 @@
+/* The table of contents of a backup set (gpbackup_<TS>_toc.yaml), written and
+ * read with libyaml. Key names follow gpbackup's toc.yaml; our additions
+ * (formatversion, data file name, byte counts) are extra keys. The format is
+ * specified in docs/backup-set-format.md. */
+#ifndef GPB_TOC_H
+#define GPB_TOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+#define TOC_FORMAT_VERSION 1
+
+typedef enum TocSection {
+    TOC_GLOBAL = 0,
+    TOC_PREDATA,
+    TOC_POSTDATA,
+    TOC_NSECTIONS
+} TocSection;
+
+/* One metadata object: a statement range [startbyte, endbyte) of the
+ * metadata SQL file. */
+typedef struct TocEntry {
+    char *schema;
+    char *name;
+    char *objecttype;      /* "TABLE", "INDEX", "SEQUENCE SET", ... */
+    char *referenceobject; /* owning table "schema.table" for indexes etc, "" otherwise */
+    uint64_t startbyte;
+    uint64_t endbyte;
+} TocEntry;
+
+/* One table's data file. */
+typedef struct TocDataEntry {
+    char *schema;
+    char *name;
+    uint32_t oid;            /* source oid, part of the file name */
+    char *attributestring;   /* quoted column list "(\"a\",\"b\")" */
+    uint64_t rowscopied;
+    char *partitionroot;     /* "" on plain PostgreSQL */
+    int isreplicated;
+    int distbyenum;
+    /* ours */
+    char *file;              /* data file name, relative to the backup set dir */
+    uint64_t rawbytes;       /* uncompressed COPY bytes */
+    uint64_t filebytes;      /* size of the data file */
+} TocDataEntry;
+
+typedef struct Toc {
+    int formatversion;
+    TocEntry *entries[TOC_NSECTIONS];
+    size_t nentries[TOC_NSECTIONS];
+    size_t capentries[TOC_NSECTIONS];
+    TocDataEntry *data;
+    size_t ndata;
+    size_t capdata;
+} Toc;
+
+/* An empty TOC of the current format version; caller owns (toc_free). */
+Toc *toc_new(void);
+void toc_free(Toc *toc);                      /* accepts NULL */
+
+/* Append entries; strings are copied. Returns the stored entry. */
+TocEntry *toc_add_entry(Toc *toc, TocSection section, const char *schema, const char *name,
+                        const char *objecttype, const char *referenceobject,
+                        uint64_t startbyte, uint64_t endbyte);
+TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e);
+
+/* Serialise to YAML text; caller owns *out. */
+Error *toc_to_yaml(const Toc *toc, char **out, size_t *len);
+/* Parse YAML text. Unknown format versions, missing keys, wrong types are
+ * ERR_FORMAT errors naming the key. */
+Error *toc_from_yaml(const char *text, size_t len, Toc **out);
+
+/* Write atomically to path / read from path. */
+Error *toc_write(const Toc *toc, const char *path);
+Error *toc_read(const char *path, Toc **out);
+
+/* Name of a section as used in YAML keys: "globalentries", ... */
+const char *toc_section_key(TocSection s);
+
+#endif

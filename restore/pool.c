@@ -1,0 +1,157 @@
+/* The restore worker pool: N connections, a job queue of items and a
+ * results queue that the calling (leader) thread drains, so the leader
+ * alone keeps counts, reports and error lists. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobq.h"
+#include "log.h"
+#include "progress.h"
+#include "restore.h"
+#include "util.h"
+
+typedef struct PoolWorker {
+    int id;
+    Conn *conn;
+    pthread_t thread;
+    struct Pool *pool;
+} PoolWorker;
+
+struct Pool {
+    PoolWorker *workers;
+    int n;
+    JobQueue *work;
+    JobQueue *results;
+    PoolTaskFn fn;
+    void *ctx;
+};
+
+typedef struct PoolItem {
+    void *item;
+    Error *err;
+    size_t index;
+} PoolItem;
+
+Error *restore_connect(const ConnOptions *conn, const char *dbname, const char *application_name,
+                       const char *encoding, Conn **out)
+{
+    Error *e = conn_open(conn, dbname, application_name, out);
+    if (!e)
+        e = conn_set_session_defaults(*out);
+    if (!e && encoding && *encoding) {
+        char *lit = conn_quote_literal(*out, encoding);
+        e = conn_execf(*out, "SET client_encoding = %s", lit);
+        free(lit);
+    }
+    if (e) {
+        conn_close(*out);
+        *out = NULL;
+    }
+    return e;
+}
+
+Error *pool_open(const ConnOptions *conn, const char *dbname, const char *application_name,
+                 const char *encoding, int n, Pool **out)
+{
+    Pool *p = xcalloc(1, sizeof *p);
+    p->workers = xcalloc((size_t)n, sizeof(PoolWorker));
+    p->n = n;
+    for (int i = 0; i < n; i++) {
+        p->workers[i].id = i + 1;
+        p->workers[i].pool = p;
+        Error *e = restore_connect(conn, dbname, application_name, encoding, &p->workers[i].conn);
+        if (e) {
+            pool_close(p);
+            *out = NULL;
+            return error_prefix(e, "could not open worker connection %d", i + 1);
+        }
+    }
+    *out = p;
+    return NULL;
+}
+
+static void *pool_worker_main(void *arg)
+{
+    PoolWorker *w = arg;
+    Pool *p = w->pool;
+    log_set_process(w->id);
+    PoolItem *it;
+    while ((it = jobq_pop(p->work)) != NULL) {
+        if (conn_stop_requested())
+            it->err = ERROR_NEW(ERR_CANCELED, "canceled");
+        else
+            it->err = p->fn(w->conn, it->item, p->ctx);
+        jobq_push(p->results, it);
+    }
+    return NULL;
+}
+
+void pool_run(Pool *p, void **items, size_t n, PoolTaskFn fn, PoolDoneFn done, void *ctx,
+              const char *what, const unsigned long long *weights)
+{
+    if (n == 0)
+        return;
+    p->fn = fn;
+    p->ctx = ctx;
+    p->work = jobq_new();
+    p->results = jobq_new();
+    PoolItem *pis = xcalloc(n, sizeof *pis);
+    unsigned long long total = 0;
+    for (size_t i = 0; i < n; i++) {
+        pis[i].item = items[i];
+        pis[i].index = i;
+        total += weights ? weights[i] : 1;
+        jobq_push(p->work, &pis[i]);
+    }
+    jobq_close(p->work);
+    int started = 0;
+    for (; started < p->n; started++)
+        if (pthread_create(&p->workers[started].thread, NULL, pool_worker_main, &p->workers[started]))
+            break;
+    if (started == 0) {
+        /* No thread could start: run the items here, on the first connection. */
+        for (size_t i = 0; i < n; i++) {
+            pis[i].err = fn(p->workers[0].conn, items[i], ctx);
+            jobq_push(p->results, &pis[i]);
+        }
+    }
+    Progress *prog = progress_new(what, (int)n, total);
+    unsigned long long work_done = 0;
+    size_t finished = 0;
+    bool stop = false;
+    while (finished < n) {
+        PoolItem *it = jobq_pop_timeout(p->results, 200);
+        if (!it) {
+            progress_update(prog, (int)finished, work_done, work_done);
+            continue;
+        }
+        finished++;
+        work_done += weights ? weights[it->index] : 1;
+        if (!stop && !done(it->item, it->err, ctx)) {
+            stop = true;
+            conn_request_stop();
+        } else if (stop) {
+            error_free(it->err);
+        }
+        it->err = NULL;
+        progress_update(prog, (int)finished, work_done, weights ? work_done : 0);
+    }
+    progress_finish(prog);
+    for (int i = 0; i < started; i++)
+        pthread_join(p->workers[i].thread, NULL);
+    free(pis);
+    jobq_free(p->work);
+    jobq_free(p->results);
+    p->work = p->results = NULL;
+}
+
+void pool_close(Pool *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->n; i++)
+        conn_close(p->workers[i].conn);
+    free(p->workers);
+    free(p);
+}

@@ -1,0 +1,557 @@
+/* gprestore as a script of named steps: find and check the backup set,
+ * create the database, replay pre-data serially, load the data in
+ * parallel (one transaction per table, row count checked before commit),
+ * then post-data: sequence values, indexes and constraints in parallel,
+ * foreign keys and index attachments last; finally the report. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "config.h"
+#include "fileio.h"
+#include "log.h"
+#include "restore.h"
+#include "toc.h"
+#include "util.h"
+
+typedef struct RestoreState {
+    const RestoreOptions *opts;
+    const char *command_line;
+    char *set_dir;
+    char restore_ts[16];
+    char *application_name;
+    double start_mono;
+    time_t start_time;
+    BackupConfig *config;
+    Toc *toc;
+    char *metadata;
+    size_t metadata_len;
+    CodecType codec;
+    char *target_db;
+    Conn *leader;
+    StrList error_tables_metadata;
+    StrList error_tables_data;
+    Error *first_error;         /* the error that stops the run */
+    int tables_restored;
+    unsigned long long rows_restored;
+    int statements_run;
+} RestoreState;
+
+static char *backup_file(const RestoreState *s, const char *suffix)
+{
+    char *name = xasprintf("gpbackup_%s_%s", s->opts->timestamp, suffix);
+    char *p = path_join(s->set_dir, name);
+    free(name);
+    return p;
+}
+
+static char *restore_file(const RestoreState *s, const char *suffix)
+{
+    char *name = xasprintf("gprestore_%s_%s_%s", s->opts->timestamp, s->restore_ts, suffix);
+    char *p = path_join(s->set_dir, name);
+    free(name);
+    return p;
+}
+
+/* Step 1: the backup set exists, is complete and is of a format we read. */
+static Error *step_open_set(RestoreState *s)
+{
+    const char *ts = s->opts->timestamp;
+    char day[9];
+    memcpy(day, ts, 8);
+    day[8] = '\0';
+    char *backups = path_join(s->opts->backup_dir, "backups");
+    char *daydir = path_join(backups, day);
+    s->set_dir = path_join(daydir, ts);
+    free(backups);
+    free(daydir);
+    if (!file_exists(s->set_dir)) {
+        Error *e = ERROR_NEW(ERR_NOT_FOUND, "backup %s not found in \"%s\"", ts,
+                             s->opts->backup_dir);
+        error_detail(e, "directory \"%s\" does not exist", s->set_dir);
+        return error_hint(e, "check --timestamp, and give --backup-dir as it was given to gpbackup");
+    }
+    char *path = backup_file(s, "config.yaml");
+    Error *e = config_read(path, &s->config);
+    free(path);
+    if (e)
+        return error_prefix(e, "could not read the configuration of backup %s", ts);
+    if (strcmp(s->config->status, BACKUP_STATUS_SUCCESS) != 0) {
+        e = ERROR_NEW(ERR_FORMAT, "backup %s is incomplete: its status is \"%s\"", ts,
+                      s->config->status);
+        if (s->config->error && *s->config->error)
+            error_detail(e, "the backup failed: %s", s->config->error);
+        else
+            error_detail(e, "the backup did not finish (it is running, or was killed)");
+        return error_hint(e, "restore a backup whose status is \"%s\"", BACKUP_STATUS_SUCCESS);
+    }
+    if (s->opts->data_only && s->config->metadataonly)
+        return ERROR_NEW(ERR_USAGE, "backup %s holds no data: it was made with --metadata-only", ts);
+    if (s->opts->metadata_only && s->config->dataonly)
+        return ERROR_NEW(ERR_USAGE, "backup %s holds no metadata: it was made with --data-only", ts);
+    e = codec_parse(s->config->compressiontype, &s->codec);
+    if (e)
+        return error_prefix(e, "backup %s", ts);
+    path = backup_file(s, "toc.yaml");
+    e = toc_read(path, &s->toc);
+    free(path);
+    if (e)
+        return error_prefix(e, "could not read the table of contents of backup %s", ts);
+    path = backup_file(s, "metadata.sql");
+    e = file_read_all(path, (size_t)1 << 34, &s->metadata, &s->metadata_len);
+    free(path);
+    if (e)
+        return e;
+    for (int sec = 0; sec < TOC_NSECTIONS; sec++)
+        for (size_t i = 0; i < s->toc->nentries[sec]; i++)
+            if (s->toc->entries[sec][i].endbyte > s->metadata_len)
+                return error_detail(ERROR_NEW(ERR_FORMAT,
+                                              "table of contents of backup %s points past the "
+                                              "end of the metadata file",
+                                              ts),
+                                    "entry \"%s\" ends at byte %llu, the file has %zu bytes",
+                                    s->toc->entries[sec][i].name,
+                                    (unsigned long long)s->toc->entries[sec][i].endbyte,
+                                    s->metadata_len);
+    s->target_db = xstrdup(s->opts->redirect_db ? s->opts->redirect_db : s->config->databasename);
+    return NULL;
+}
+
+/* Step 2: the target database, created when asked; then the leader
+ * connection to it. */
+static Error *step_database(RestoreState *s)
+{
+    if (s->opts->create_db) {
+        Conn *maint;
+        const char *maint_db = s->opts->conn.dbname ? NULL : "postgres";
+        Error *e = conn_open(&s->opts->conn, maint_db, s->application_name, &maint);
+        if (e)
+            return e;
+        Result *r;
+        const char *params[1] = {s->target_db};
+        e = conn_query_params(maint, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", 1,
+                              params, &r);
+        if (!e) {
+            int exists = result_rows(r);
+            result_free(r);
+            if (exists) {
+                e = ERROR_NEW(ERR_USAGE, "database \"%s\" already exists", s->target_db);
+                error_hint(e, "drop it first, restore into another name with --redirect-db, or "
+                              "leave out --create-db to restore into it");
+            }
+        }
+        if (!e) {
+            char *q = conn_quote_ident(maint, s->target_db);
+            char *enc = conn_quote_literal(maint, s->config->databaseencoding
+                                                      ? s->config->databaseencoding
+                                                      : "UTF8");
+            e = conn_execf(maint, "CREATE DATABASE %s TEMPLATE template0 ENCODING %s", q, enc);
+            free(q);
+            free(enc);
+            if (!e)
+                log_info("created database \"%s\"", s->target_db);
+        }
+        conn_close(maint);
+        if (e)
+            return e;
+    }
+    return restore_connect(&s->opts->conn, s->target_db, s->application_name,
+                           s->config->databaseencoding, &s->leader);
+}
+
+/* Does the filter keep this metadata entry? An object that belongs to a
+ * table goes with the table. */
+static bool entry_kept(const Filter *f, const TocEntry *e)
+{
+    if (e->referenceobject && *e->referenceobject) {
+        char *schema, *table;
+        Error *err = filter_parse_table_name(e->referenceobject, &schema, &table);
+        if (err) {
+            error_free(err);
+            return filter_keeps_schema(f, e->schema);
+        }
+        bool keep = filter_keeps_table(f, schema, table);
+        free(schema);
+        free(table);
+        return keep;
+    }
+    if (strcmp(e->objecttype, "TABLE") == 0 || strcmp(e->objecttype, "VIEW") == 0)
+        return filter_keeps_table(f, e->schema, e->name);
+    if (strcmp(e->objecttype, "SCHEMA") == 0)
+        return filter_keeps_schema(f, e->name);
+    return filter_keeps_schema(f, e->schema) && !filter_has_table_includes(f);
+}
+
+static char *entry_sql(const RestoreState *s, const TocEntry *e)
+{
+    return xstrndup(s->metadata + e->startbyte, (size_t)(e->endbyte - e->startbyte));
+}
+
+static char *entry_label(const TocEntry *e)
+{
+    char *n = filter_format_table_name(e->schema, e->name);
+    char *l = xasprintf("%s %s", e->objecttype, n);
+    free(n);
+    return l;
+}
+
+/* A failed statement: with --on-error-continue a warning and a line in the
+ * error file; otherwise the error that ends the run. Returns false to stop. */
+static bool statement_failed(RestoreState *s, const TocEntry *entry, Error *err)
+{
+    char *label = entry_label(entry);
+    error_prefix(err, "could not restore %s", label);
+    free(label);
+    if (s->opts->on_error_continue) {
+        log_error(LOG_WARNING, err);
+        const char *table = *entry->referenceobject ? entry->referenceobject : NULL;
+        char *n = table ? xstrdup(table) : filter_format_table_name(entry->schema, entry->name);
+        if (!strlist_contains(&s->error_tables_metadata, n))
+            strlist_push(&s->error_tables_metadata, n);
+        free(n);
+        error_free(err);
+        return true;
+    }
+    if (!s->first_error)
+        s->first_error = err;
+    else
+        error_free(err);
+    return false;
+}
+
+/* Run matching entries of a section one after the other on the leader. */
+static Error *run_serial(RestoreState *s, TocSection sec, const char *const *types)
+{
+    for (size_t i = 0; i < s->toc->nentries[sec] && !s->first_error; i++) {
+        const TocEntry *e = &s->toc->entries[sec][i];
+        bool match = !types;
+        for (int k = 0; types && types[k] && !match; k++)
+            match = strcmp(types[k], e->objecttype) == 0;
+        if (!match || !entry_kept(&s->opts->filter, e))
+            continue;
+        if (conn_stop_requested())
+            return ERROR_NEW(ERR_CANCELED, "restore canceled");
+        char *sql = entry_sql(s, e);
+        Error *err = conn_exec(s->leader, sql);
+        free(sql);
+        s->statements_run++;
+        if (err && !statement_failed(s, e, err))
+            break;
+    }
+    return NULL;
+}
+
+/* --- post-data in parallel -------------------------------------------- */
+
+typedef struct StatementCtx {
+    RestoreState *s;
+} StatementCtx;
+
+static Error *run_statement(Conn *c, void *item, void *ctx)
+{
+    StatementCtx *sc = ctx;
+    const TocEntry *e = item;
+    char *sql = entry_sql(sc->s, e);
+    Error *err = conn_exec(c, sql);
+    free(sql);
+    return err;
+}
+
+static bool statement_done(void *item, Error *err, void *ctx)
+{
+    StatementCtx *sc = ctx;
+    sc->s->statements_run++;
+    if (!err)
+        return true;
+    return statement_failed(sc->s, item, err);
+}
+
+static Error *run_parallel(RestoreState *s, Pool *pool, TocSection sec, const char *const *types,
+                           const char *what)
+{
+    void **items = xcalloc(s->toc->nentries[sec] + 1, sizeof(void *));
+    size_t n = 0;
+    for (size_t i = 0; i < s->toc->nentries[sec]; i++) {
+        TocEntry *e = &s->toc->entries[sec][i];
+        bool match = false;
+        for (int k = 0; types[k] && !match; k++)
+            match = strcmp(types[k], e->objecttype) == 0;
+        if (match && entry_kept(&s->opts->filter, e))
+            items[n++] = e;
+    }
+    StatementCtx sc = {s};
+    pool_run(pool, items, n, run_statement, statement_done, &sc, what, NULL);
+    free(items);
+    return NULL;
+}
+
+/* --- data ------------------------------------------------------------- */
+
+typedef struct LoadSource {
+    CodecReader *reader;
+} LoadSource;
+
+static Error *load_source(void *ctx, char *buf, size_t cap, size_t *n)
+{
+    LoadSource *ls = ctx;
+    return codec_reader_read(ls->reader, buf, cap, n);
+}
+
+static Error *load_table(Conn *c, void *item, void *ctx)
+{
+    RestoreState *s = ((StatementCtx *)ctx)->s;
+    const TocDataEntry *d = item;
+    char *q = conn_quote_qualified(c, d->schema, d->name);
+    if (!d->file || !*d->file || strchr(d->file, '/')) {
+        Error *e = ERROR_NEW(ERR_FORMAT, "invalid data file name for table %s in the table of "
+                                         "contents", q);
+        free(q);
+        return e;
+    }
+    char *path = path_join(s->set_dir, d->file);
+    LoadSource ls = {0};
+    Error *e = codec_reader_open(path, s->codec, &ls.reader);
+    free(path);
+    if (!e)
+        e = conn_exec(c, "BEGIN");
+    uint64_t rows = 0;
+    if (!e) {
+        char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT csv)", q, d->attributestring);
+        e = conn_copy_in(c, sql, load_source, &ls, &rows);
+        free(sql);
+    }
+    /* The row count is checked before the commit: a short or damaged file
+     * never leaves a partly loaded table behind. */
+    if (!e && rows != d->rowscopied)
+        e = error_detail(ERROR_NEW(ERR_DATA, "row count mismatch"),
+                         "loaded %llu rows, the backup holds %llu",
+                         (unsigned long long)rows, (unsigned long long)d->rowscopied);
+    if (!e)
+        e = conn_exec(c, "COMMIT");
+    if (e) {
+        error_free(conn_exec(c, "ROLLBACK"));
+        error_prefix(e, "could not restore data of table %s", q);
+    } else {
+        log_verbose("table %s: %llu rows", q, (unsigned long long)rows);
+    }
+    codec_reader_close(ls.reader);
+    free(q);
+    return e;
+}
+
+static bool load_done(void *item, Error *err, void *ctx)
+{
+    RestoreState *s = ((StatementCtx *)ctx)->s;
+    const TocDataEntry *d = item;
+    if (!err) {
+        s->tables_restored++;
+        s->rows_restored += d->rowscopied;
+        return true;
+    }
+    if (s->opts->on_error_continue) {
+        log_error(LOG_WARNING, err);
+        char *n = filter_format_table_name(d->schema, d->name);
+        strlist_push(&s->error_tables_data, n);
+        free(n);
+        error_free(err);
+        return true;
+    }
+    if (!s->first_error)
+        s->first_error = err;
+    else
+        error_free(err);
+    return false;
+}
+
+static int data_order(const void *a, const void *b)
+{
+    const TocDataEntry *x = *(TocDataEntry *const *)a, *y = *(TocDataEntry *const *)b;
+    return x->rawbytes > y->rawbytes ? -1 : x->rawbytes < y->rawbytes;
+}
+
+static Error *step_data(RestoreState *s, Pool *pool)
+{
+    void **items = xcalloc(s->toc->ndata + 1, sizeof(void *));
+    size_t n = 0;
+    for (size_t i = 0; i < s->toc->ndata; i++)
+        if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
+            items[n++] = &s->toc->data[i];
+    /* Largest first, as in the backup. */
+    qsort(items, n, sizeof *items, data_order);
+    unsigned long long *weights = xcalloc(n + 1, sizeof *weights);
+    for (size_t i = 0; i < n; i++)
+        weights[i] = ((TocDataEntry *)items[i])->rawbytes;
+    log_info("restoring data of %zu tables", n);
+    StatementCtx sc = {s};
+    pool_run(pool, items, n, load_table, load_done, &sc, "tables restored", weights);
+    free(weights);
+    free(items);
+    return NULL;
+}
+
+/* --- report ----------------------------------------------------------- */
+
+static Error *write_list(const RestoreState *s, const char *suffix, const StrList *l)
+{
+    if (!l->n)
+        return NULL;
+    StrBuf sb;
+    sb_init(&sb);
+    for (size_t i = 0; i < l->n; i++)
+        sb_printf(&sb, "%s\n", l->items[i]);
+    char *path = restore_file(s, suffix);
+    Error *e = file_write_atomic(path, sb.data, sb.len);
+    free(path);
+    sb_free(&sb);
+    return e;
+}
+
+static Error *write_report(RestoreState *s, const Error *failure)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    char buf[64];
+    struct tm tm;
+    sb_append(&sb, "PostgreSQL Database Restore Report\n\n");
+    sb_printf(&sb, "%-26s%s\n", "timestamp key:", s->opts->timestamp);
+    sb_printf(&sb, "%-26s%s\n", "gprestore version:", GPB_VERSION);
+    sb_printf(&sb, "%-26s%s\n", "database name:", s->target_db ? s->target_db : "");
+    sb_printf(&sb, "%-26s%s\n", "command line:", s->command_line);
+    localtime_r(&s->start_time, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    sb_printf(&sb, "%-26s%s\n", "start time:", buf);
+    time_t now = time(NULL);
+    localtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    sb_printf(&sb, "%-26s%s\n", "end time:", buf);
+    sb_printf(&sb, "%-26s%s\n", "duration:",
+              format_duration(now_monotonic() - s->start_mono, buf, sizeof buf));
+    const char *status = failure ? "Failure"
+                         : (s->error_tables_data.n || s->error_tables_metadata.n)
+                             ? "Success but non-fatal errors occurred"
+                             : "Success";
+    sb_printf(&sb, "%-26s%s\n", "restore status:", status);
+    if (failure)
+        sb_printf(&sb, "%-26s%s\n", "restore error:", failure->message);
+    sb_printf(&sb, "\n%-26s%d\n", "statements run:", s->statements_run);
+    sb_printf(&sb, "%-26s%d\n", "tables with data:", s->tables_restored);
+    sb_printf(&sb, "%-26s%llu\n", "rows:", s->rows_restored);
+    for (size_t i = 0; i < s->error_tables_metadata.n; i++)
+        sb_printf(&sb, "%-26s%s\n", i ? "" : "metadata errors:", s->error_tables_metadata.items[i]);
+    for (size_t i = 0; i < s->error_tables_data.n; i++)
+        sb_printf(&sb, "%-26s%s\n", i ? "" : "data errors:", s->error_tables_data.items[i]);
+    char *path = restore_file(s, "report");
+    Error *e = file_write_atomic(path, sb.data, sb.len);
+    free(path);
+    sb_free(&sb);
+    if (!e)
+        e = write_list(s, "error_tables_metadata", &s->error_tables_metadata);
+    if (!e)
+        e = write_list(s, "error_tables_data", &s->error_tables_data);
+    return e;
+}
+
+static void open_log(LogLevel level)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return;
+    char *dir = path_join(home, "gpAdminLogs");
+    Error *e = file_mkdir_p(dir);
+    if (!e) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char name[64];
+        strftime(name, sizeof name, "gprestore_%Y%m%d.log", &tm);
+        char *path = path_join(dir, name);
+        e = log_init("gprestore", level, path);
+        free(path);
+    }
+    if (e) {
+        log_info("not writing a log file: %s", e->message);
+        error_free(e);
+    }
+    free(dir);
+}
+
+static const char *const seq_set_types[] = {"SEQUENCE SET", NULL};
+static const char *const post_parallel_types[] = {"INDEX", "CONSTRAINT", NULL};
+static const char *const post_last_types[] = {"INDEX ATTACH", "FK CONSTRAINT", NULL};
+
+Error *restore_run(const RestoreOptions *opts, const char *command_line)
+{
+    RestoreState s = {0};
+    s.opts = opts;
+    s.command_line = command_line;
+    s.start_mono = now_monotonic();
+    s.start_time = time(NULL);
+    struct tm tm;
+    localtime_r(&s.start_time, &tm);
+    strftime(s.restore_ts, sizeof s.restore_ts, "%Y%m%d%H%M%S", &tm);
+    open_log(opts->log_level);
+    s.application_name = xasprintf("gprestore_%s", opts->timestamp);
+    log_info("gprestore %s starting: %s", GPB_VERSION, command_line);
+
+    Pool *pool = NULL;
+    Error *e = step_open_set(&s);
+    bool set_open = e == NULL;
+    if (!e) {
+        log_info("restoring backup %s of database \"%s\" into \"%s\"", opts->timestamp,
+                 s.config->databasename, s.target_db);
+        e = step_database(&s);
+    }
+    if (!e && !opts->data_only) {
+        log_info("restoring pre-data objects");
+        e = run_serial(&s, TOC_PREDATA, NULL);
+    }
+    int njobs = opts->jobs;
+    if (!e && !s.first_error && (!opts->metadata_only || !opts->data_only))
+        e = pool_open(&opts->conn, s.target_db, s.application_name, s.config->databaseencoding,
+                      njobs, &pool);
+    if (!e && !s.first_error && !opts->metadata_only)
+        e = step_data(&s, pool);
+    if (!e && !s.first_error && !opts->metadata_only)
+        e = run_serial(&s, TOC_POSTDATA, seq_set_types);
+    if (!e && !s.first_error && !opts->data_only) {
+        log_info("restoring post-data objects");
+        e = run_parallel(&s, pool, TOC_POSTDATA, post_parallel_types, "indexes and constraints");
+        if (!e && !s.first_error)
+            e = run_serial(&s, TOC_POSTDATA, post_last_types);
+    }
+    pool_close(pool);
+    if (!e && s.first_error) {
+        e = s.first_error;
+        s.first_error = NULL;
+    }
+    if (!e && conn_stop_requested())
+        e = ERROR_NEW(ERR_CANCELED, "restore canceled");
+    if (set_open) {
+        Error *re = write_report(&s, e);
+        if (re) {
+            log_error(LOG_WARNING, re);
+            error_free(re);
+        }
+    }
+    if (!e) {
+        size_t nerr = s.error_tables_data.n + s.error_tables_metadata.n;
+        if (nerr)
+            log_warning("restore finished with errors in %zu object%s; see the error files in %s",
+                        nerr, nerr == 1 ? "" : "s", s.set_dir);
+        log_info("restore of backup %s into \"%s\" complete: %d tables, %llu rows, in %.1fs",
+                 opts->timestamp, s.target_db, s.tables_restored, s.rows_restored,
+                 now_monotonic() - s.start_mono);
+    }
+    conn_close(s.leader);
+    config_free(s.config);
+    toc_free(s.toc);
+    free(s.metadata);
+    free(s.set_dir);
+    free(s.target_db);
+    free(s.application_name);
+    strlist_free(&s.error_tables_metadata);
+    strlist_free(&s.error_tables_data);
+    error_free(s.first_error);
+    return e;
+}

@@ -1,0 +1,453 @@
+/* Unit tests of common/toc.c: every field of every entry kind survives
+ * toc_to_yaml + toc_from_yaml (and toc_write + toc_read) with hostile names
+ * and extreme numbers, and the reader refuses versions, types, missing keys
+ * and byte ranges it cannot trust. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fileio.h"
+#include "toc.h"
+#include "util.h"
+
+static const char *const names[] = {
+    "", "true", "null", "~", "yes", "123", "-1", " lead", "trail ", "a: b", "- x",
+    "quote\"d", "back\\slash", "new\nline", "tab\t", "ünïcödé", "日本", "#hash", "\"",
+    "x: \"y\"\n- z", "plain", "SEQUENCE SET",
+};
+#define NNAMES (sizeof names / sizeof names[0])
+
+static void expect_error(Error *err, ErrorCode code, const char *fragment)
+{
+    if (!err)
+        fail_msg("expected an error containing \"%s\", got success", fragment);
+    if (err->code != code || !strstr(err->message, fragment)) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "code %d, message \"%s\", expected code %d with \"%s\"",
+                 (int)err->code, err->message, (int)code, fragment);
+        error_free(err);
+        fail_msg("%s", msg);
+    }
+    error_free(err);
+}
+
+static void expect_ok(Error *err)
+{
+    if (err) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "unexpected error: %s", err->message);
+        error_free(err);
+        fail_msg("%s", msg);
+    }
+}
+
+static const char *name_at(size_t i)
+{
+    return names[i % NNAMES];
+}
+
+/* A TOC touching every field with varied values. */
+static Toc *sample_toc(void)
+{
+    Toc *toc = toc_new();
+    uint64_t pos = 0;
+    for (int s = 0; s < TOC_NSECTIONS; s++)
+        for (size_t i = 0; i < NNAMES; i++) {
+            TocEntry *e = toc_add_entry(toc, (TocSection)s, name_at(i), name_at(i + 1),
+                                        name_at(i + 2), name_at(i + 3), pos, pos + i * 10);
+            assert_string_equal(e->schema, name_at(i));
+            pos += i * 10;
+        }
+    /* Extreme byte offsets, and an empty range. */
+    toc_add_entry(toc, TOC_POSTDATA, "s", "n", "INDEX", "s.t", UINT64_MAX, UINT64_MAX);
+    toc_add_entry(toc, TOC_POSTDATA, "s", "n", "INDEX", "s.t", 0, UINT64_MAX);
+    for (size_t i = 0; i < NNAMES; i++) {
+        TocDataEntry d = {
+            .schema = (char *)(uintptr_t)name_at(i),
+            .name = (char *)(uintptr_t)name_at(i + 5),
+            .oid = (uint32_t)(i == 0 ? UINT32_MAX : 16384 + i),
+            .attributestring = (char *)(uintptr_t)(i % 2 ? "(\"a\",\"b c\",\"D\"\"q\")" : name_at(i + 7)),
+            .rowscopied = i == 1 ? UINT64_MAX : i * 1000003,
+            .partitionroot = (char *)(uintptr_t)name_at(i + 9),
+            .isreplicated = i % 2,
+            .distbyenum = (i / 2) % 2,
+            .file = (char *)(uintptr_t)name_at(i + 11),
+            .rawbytes = i == 2 ? UINT64_MAX : i * 7919,
+            .filebytes = i == 3 ? UINT64_MAX : i * 31,
+        };
+        TocDataEntry *stored = toc_add_data(toc, &d);
+        assert_ptr_not_equal(stored->schema, d.schema); /* copied */
+    }
+    return toc;
+}
+
+static void assert_toc_equal(const Toc *a, const Toc *b)
+{
+    assert_int_equal(a->formatversion, b->formatversion);
+    for (int s = 0; s < TOC_NSECTIONS; s++) {
+        assert_int_equal(a->nentries[s], b->nentries[s]);
+        for (size_t i = 0; i < a->nentries[s]; i++) {
+            const TocEntry *x = &a->entries[s][i], *y = &b->entries[s][i];
+            assert_string_equal(x->schema, y->schema);
+            assert_string_equal(x->name, y->name);
+            assert_string_equal(x->objecttype, y->objecttype);
+            assert_string_equal(x->referenceobject, y->referenceobject);
+            assert_true(x->startbyte == y->startbyte);
+            assert_true(x->endbyte == y->endbyte);
+        }
+    }
+    assert_int_equal(a->ndata, b->ndata);
+    for (size_t i = 0; i < a->ndata; i++) {
+        const TocDataEntry *x = &a->data[i], *y = &b->data[i];
+        assert_string_equal(x->schema, y->schema);
+        assert_string_equal(x->name, y->name);
+        assert_int_equal(x->oid, y->oid);
+        assert_string_equal(x->attributestring, y->attributestring);
+        assert_true(x->rowscopied == y->rowscopied);
+        assert_string_equal(x->partitionroot, y->partitionroot);
+        assert_int_equal(x->isreplicated, y->isreplicated);
+        assert_int_equal(x->distbyenum, y->distbyenum);
+        assert_string_equal(x->file, y->file);
+        assert_true(x->rawbytes == y->rawbytes);
+        assert_true(x->filebytes == y->filebytes);
+    }
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    Toc *toc = sample_toc();
+    char *text;
+    size_t len;
+    expect_ok(toc_to_yaml(toc, &text, &len));
+    assert_int_equal(len, strlen(text));
+    Toc *back = NULL;
+    expect_ok(toc_from_yaml(text, len, &back));
+    assert_non_null(back);
+    assert_toc_equal(toc, back);
+    assert_true(back->data[0].oid == UINT32_MAX);
+    assert_true(back->data[1].rowscopied == UINT64_MAX);
+
+    /* Writing what was read gives the same text: nothing is lost or reordered. */
+    char *again;
+    size_t len2;
+    expect_ok(toc_to_yaml(back, &again, &len2));
+    assert_string_equal(text, again);
+    free(again);
+    free(text);
+    toc_free(back);
+    toc_free(toc);
+}
+
+static void test_layout(void **state)
+{
+    (void)state;
+    Toc *toc = toc_new();
+    assert_int_equal(toc->formatversion, TOC_FORMAT_VERSION);
+    toc_add_entry(toc, TOC_PREDATA, "public", "orders", "TABLE", "", 1550, 1802);
+    TocDataEntry d = {.schema = (char *)(uintptr_t)"public", .name = (char *)(uintptr_t)"orders",
+                      .oid = 16391, .attributestring = (char *)(uintptr_t)"(id,amount)",
+                      .rowscopied = 100000, .partitionroot = NULL, .isreplicated = 0,
+                      .distbyenum = 1, .file = (char *)(uintptr_t)"gpbackup_-1_20240102010000_16391.zst",
+                      .rawbytes = 5, .filebytes = 3};
+    toc_add_data(toc, &d);
+    char *text;
+    size_t len;
+    expect_ok(toc_to_yaml(toc, &text, &len));
+    assert_string_equal(text,
+                        "formatversion: 1\n"
+                        "globalentries: []\n"
+                        "predataentries:\n"
+                        "- schema: public\n"
+                        "  name: orders\n"
+                        "  objecttype: TABLE\n"
+                        "  referenceobject: \"\"\n"
+                        "  startbyte: 1550\n"
+                        "  endbyte: 1802\n"
+                        "postdataentries: []\n"
+                        "statisticsentries: []\n"
+                        "dataentries:\n"
+                        "- schema: public\n"
+                        "  name: orders\n"
+                        "  oid: 16391\n"
+                        "  attributestring: \"(id,amount)\"\n"
+                        "  rowscopied: 100000\n"
+                        "  partitionroot: \"\"\n"
+                        "  isreplicated: false\n"
+                        "  distbyenum: true\n"
+                        "  file: gpbackup_-1_20240102010000_16391.zst\n"
+                        "  rawbytes: 5\n"
+                        "  filebytes: 3\n");
+    free(text);
+    toc_free(toc);
+    toc_free(NULL);
+    assert_string_equal(toc_section_key(TOC_GLOBAL), "globalentries");
+    assert_string_equal(toc_section_key(TOC_PREDATA), "predataentries");
+    assert_string_equal(toc_section_key(TOC_POSTDATA), "postdataentries");
+}
+
+static void test_empty_toc(void **state)
+{
+    (void)state;
+    Toc *toc = toc_new(), *back = NULL;
+    char *text;
+    size_t len;
+    expect_ok(toc_to_yaml(toc, &text, &len));
+    expect_ok(toc_from_yaml(text, len, &back));
+    assert_toc_equal(toc, back);
+    free(text);
+    toc_free(back);
+    toc_free(toc);
+}
+
+/* A minimal valid TOC with one predata and one data entry; tests splice a
+ * variation into one of the %s slots. */
+static const char *valid_head = "formatversion: 1\n"
+                                "globalentries: []\n"
+                                "predataentries:\n"
+                                "- schema: s\n"
+                                "  name: n\n"
+                                "  objecttype: TABLE\n"
+                                "  referenceobject: \"\"\n"
+                                "  startbyte: 0\n"
+                                "  endbyte: 10\n"
+                                "postdataentries: []\n";
+
+static const char *valid_data = "dataentries:\n"
+                                "- schema: s\n"
+                                "  name: n\n"
+                                "  oid: 1\n"
+                                "  attributestring: (a)\n"
+                                "  rowscopied: 2\n"
+                                "  partitionroot: \"\"\n"
+                                "  isreplicated: false\n"
+                                "  distbyenum: false\n"
+                                "  file: f\n"
+                                "  rawbytes: 3\n"
+                                "  filebytes: 4\n";
+
+static Error *parse_text(const char *text)
+{
+    Toc *toc = (Toc *)(uintptr_t)1;
+    Error *err = toc_from_yaml(text, strlen(text), &toc);
+    if (err)
+        assert_null(toc);
+    else
+        toc_free(toc);
+    return err;
+}
+
+/* valid_head + valid_data with the first occurrence of from replaced. */
+static Error *parse_with(const char *from, const char *to)
+{
+    char *all = xasprintf("%s%s", valid_head, valid_data);
+    char *at = strstr(all, from);
+    if (!at) {
+        free(all);
+        fail_msg("test bug: \"%s\" not in the sample", from);
+    }
+    *at = '\0';
+    char *text = xasprintf("%s%s%s", all, to, at + strlen(from));
+    free(all);
+    Error *err = parse_text(text);
+    free(text);
+    return err;
+}
+
+static void test_valid_sample_parses(void **state)
+{
+    (void)state;
+    char *text = xasprintf("%s%s", valid_head, valid_data);
+    Toc *toc = NULL;
+    expect_ok(toc_from_yaml(text, strlen(text), &toc));
+    assert_int_equal(toc->nentries[TOC_PREDATA], 1);
+    assert_int_equal(toc->ndata, 1);
+    assert_string_equal(toc->data[0].attributestring, "(a)");
+    assert_true(toc->data[0].filebytes == 4);
+    toc_free(toc);
+    free(text);
+}
+
+static void test_version(void **state)
+{
+    (void)state;
+    Error *err = parse_with("formatversion: 1\n", "formatversion: 2\n");
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "version 2"));
+    assert_non_null(strstr(err->message, "supported version: 1"));
+    expect_error(err, ERR_FORMAT, "unsupported format version 2 in table of contents");
+    expect_error(parse_with("formatversion: 1\n", "formatversion: 0\n"), ERR_FORMAT,
+                 "unsupported format version 0");
+    expect_error(parse_with("formatversion: 1\n", "formatversion: 18446744073709551615\n"),
+                 ERR_FORMAT, "unsupported format version 18446744073709551615");
+    err = parse_with("formatversion: 1\n", "");
+    assert_non_null(err);
+    assert_non_null(err->hint);
+    expect_error(err, ERR_FORMAT, "missing key \"formatversion\" in table of contents");
+    expect_error(parse_with("formatversion: 1\n", "formatversion: \"1\"\n"), ERR_FORMAT,
+                 "invalid value for key \"formatversion\" at line 1");
+    expect_error(parse_with("formatversion: 1\n", "formatversion: one\n"), ERR_FORMAT,
+                 "\"one\"");
+    expect_error(parse_with("formatversion: 1\n", "formatversion: -1\n"), ERR_FORMAT, "\"-1\"");
+    /* A gpbackup TOC (no formatversion) is refused for its version first. */
+    expect_error(parse_text("globalentries: []\npredataentries: []\n"), ERR_FORMAT,
+                 "missing key \"formatversion\"");
+}
+
+static void test_missing_keys(void **state)
+{
+    (void)state;
+    static const char *const entry_keys[] = {"schema", "name", "objecttype", "referenceobject",
+                                             "startbyte", "endbyte"};
+    for (size_t i = 0; i < sizeof entry_keys / sizeof entry_keys[0]; i++) {
+        /* Rename the key so that it is missing and an unknown one appears. */
+        char *from = xasprintf("  %s:", entry_keys[i]);
+        char *fragment = xasprintf("missing key \"%s\" in mapping at line 4 of table of contents",
+                                   entry_keys[i]);
+        if (i == 0)
+            expect_error(parse_with("- schema:", "- xschema:"), ERR_FORMAT, fragment);
+        else
+            expect_error(parse_with(from, "  zz:"), ERR_FORMAT, fragment);
+        free(from);
+        free(fragment);
+    }
+    static const char *const data_keys[] = {"oid", "attributestring", "rowscopied",
+                                            "partitionroot", "isreplicated", "distbyenum",
+                                            "file", "rawbytes", "filebytes"};
+    for (size_t i = 0; i < sizeof data_keys / sizeof data_keys[0]; i++) {
+        char *from = xasprintf("  %s:", data_keys[i]);
+        char *fragment = xasprintf("missing key \"%s\" in mapping at line 12", data_keys[i]);
+        expect_error(parse_with(from, "  zz:"), ERR_FORMAT, fragment);
+        free(from);
+        free(fragment);
+    }
+    expect_error(parse_with("globalentries: []\n", ""), ERR_FORMAT,
+                 "missing key \"globalentries\"");
+    expect_error(parse_with("postdataentries: []\n", ""), ERR_FORMAT,
+                 "missing key \"postdataentries\"");
+    expect_error(parse_with("\ndataentries:", "\ndataentrie:"),
+                 ERR_FORMAT, "missing key \"dataentries\"");
+}
+
+static void test_wrong_types(void **state)
+{
+    (void)state;
+    expect_error(parse_with("globalentries: []", "globalentries: {}"), ERR_FORMAT,
+                 "invalid value for key \"globalentries\" at line 2 of table of contents: expected a sequence, found a mapping");
+    expect_error(parse_with("globalentries: []", "globalentries: x"), ERR_FORMAT,
+                 "expected a sequence, found a scalar");
+    expect_error(parse_with("globalentries: []", "globalentries: [x]"), ERR_FORMAT,
+                 "invalid value for key \"globalentries\" at line 2 of table of contents: expected a mapping, found a scalar");
+    expect_error(parse_with("  rowscopied: 2", "  rowscopied: abc"), ERR_FORMAT,
+                 "invalid value for key \"rowscopied\" at line 16 of table of contents: \"abc\"");
+    expect_error(parse_with("  rowscopied: 2", "  rowscopied: -2"), ERR_FORMAT,
+                 "invalid value for key \"rowscopied\" at line 16 of table of contents: \"-2\"");
+    expect_error(parse_with("  rowscopied: 2", "  rowscopied: 2.5"), ERR_FORMAT, "\"2.5\"");
+    expect_error(parse_with("  rowscopied: 2", "  rowscopied: 18446744073709551616"),
+                 ERR_FORMAT, "value for key \"rowscopied\" at line 16 of table of contents is out of range");
+    expect_error(parse_with("  oid: 1", "  oid: 4294967296"), ERR_FORMAT,
+                 "value for key \"oid\" at line 14 of table of contents is out of range");
+    expect_error(parse_with("  startbyte: 0", "  startbyte: -5"), ERR_FORMAT,
+                 "invalid value for key \"startbyte\" at line 8");
+    expect_error(parse_with("  isreplicated: false", "  isreplicated: 0"), ERR_FORMAT,
+                 "invalid value for key \"isreplicated\" at line 18 of table of contents: \"0\"");
+    expect_error(parse_with("  distbyenum: false", "  distbyenum: no"), ERR_FORMAT,
+                 "invalid value for key \"distbyenum\"");
+    expect_error(parse_with("- schema: s\n  name: n\n  objecttype",
+                            "- schema: [s]\n  name: n\n  objecttype"),
+                 ERR_FORMAT, "invalid value for key \"schema\" at line 4 of table of contents: expected a string, found a sequence");
+    expect_error(parse_with("  file: f", "  file: ~"), ERR_FORMAT,
+                 "invalid value for key \"file\" at line 20 of table of contents: expected a string, found null");
+    expect_error(parse_with("  file: f", "  file:"), ERR_FORMAT, "found null");
+    expect_error(parse_text("- a\n- b\n"), ERR_FORMAT, "expected a mapping at line 1");
+}
+
+static void test_byte_range(void **state)
+{
+    (void)state;
+    expect_error(parse_with("  startbyte: 0", "  startbyte: 11"), ERR_FORMAT,
+                 "invalid byte range in entry at line 4 of table of contents: startbyte 11 is greater than endbyte 10");
+    /* Equal bounds are an empty statement, allowed. */
+    expect_ok(parse_with("  startbyte: 0", "  startbyte: 10"));
+}
+
+static void test_malformed_and_extras(void **state)
+{
+    (void)state;
+    expect_error(parse_text(""), ERR_FORMAT, "table of contents is empty");
+    expect_error(parse_with("  name: n\n  objecttype", "  name: n\n objecttype"), ERR_FORMAT,
+                 "could not parse table of contents: ");
+    expect_error(parse_with("postdataentries: []", "postdataentries: [\n"), ERR_FORMAT,
+                 "could not parse table of contents");
+    expect_error(parse_with("  name: n\n", "  name: n\n  name: m\n"), ERR_FORMAT,
+                 "duplicate key \"name\" at line 6 of table of contents");
+
+    /* Unknown keys, at any level, are ignored: later versions may add some. */
+    Error *err = parse_with("postdataentries: []\n",
+                            "postdataentries: []\n"
+                            "statisticsentries: [{schema: x}]\n"
+                            "incrementalmetadata:\n  ao: {}\n"
+                            "futurekey: [1, 2]\n");
+    expect_ok(err);
+    expect_ok(parse_with("  filebytes: 4\n", "  filebytes: 4\n  tier: [2, 7]\n  extra: {a: b}\n"));
+}
+
+static void test_write_read_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/toc_test.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/gpbackup_20240102010000_toc.yaml", dir);
+    Toc *toc = sample_toc(), *back = NULL;
+    expect_ok(toc_write(toc, path));
+    expect_ok(toc_read(path, &back));
+    assert_toc_equal(toc, back);
+    toc_free(back);
+
+    /* Errors from a file name it. */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("formatversion: 1\nglobalentries: {}\n", f);
+    fclose(f);
+    back = (Toc *)(uintptr_t)1;
+    Error *err = toc_read(path, &back);
+    assert_null(back);
+    char *fragment = xasprintf("at line 2 of table of contents \"%s\"", path);
+    expect_error(err, ERR_FORMAT, fragment);
+    free(fragment);
+
+    unlink(path);
+    err = toc_read(path, &back);
+    assert_non_null(err);
+    assert_null(back);
+    assert_int_not_equal(err->code, ERR_FORMAT);
+    error_free(err);
+
+    free(path);
+    rmdir(dir);
+    toc_free(toc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_empty_toc),
+        cmocka_unit_test(test_valid_sample_parses),
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_missing_keys),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_byte_range),
+        cmocka_unit_test(test_malformed_and_extras),
+        cmocka_unit_test(test_write_read_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
