@@ -49,7 +49,7 @@ static Error *dump_constraints(MetaContext *ctx)
             meta_append_comment(ctx, &sb, what, result_str(r, i, "comment"));
             free(what);
         }
-        char *ref = xasprintf("%s.%s", t->schema, t->name);
+        char *ref = filter_format_table_name(t->schema, t->name);
         meta_emit(ctx, TOC_POSTDATA, t->schema, name, type == 'f' ? "FK CONSTRAINT" : "CONSTRAINT",
                   ref, sb.data);
         free(ref);

@@ -44,7 +44,7 @@ static Error *dump_indexes(MetaContext *ctx)
         const char *schema = result_str(r, i, "nspname");
         const char *name = result_str(r, i, "relname");
         char *q = conn_quote_qualified(ctx->conn, schema, name);
-        char *ref = xasprintf("%s.%s", t->schema, t->name);
+        char *ref = filter_format_table_name(t->schema, t->name);
         if (!result_bool(r, i, "constraint_index")) {
             sb_reset(&sb);
             sb_printf(&sb, "%s;\n", result_str(r, i, "def"));

@@ -36,6 +36,17 @@ static bool keep_sequence(const MetaContext *ctx, const Result *r, int i)
            !filter_has_table_includes(ctx->filter);
 }
 
+/* The owning table as a TOC reference object ("" for a free-standing
+ * sequence), so that restore filters keep a sequence with its table. */
+static char *owner_ref(const MetaContext *ctx, const Result *r, int i)
+{
+    if (result_isnull(r, i, "owner_table"))
+        return xstrdup("");
+    const TableInfo *t =
+        meta_table(ctx, (uint32_t)strtoul(result_str(r, i, "owner_table"), NULL, 10));
+    return t ? filter_format_table_name(t->schema, t->name) : xstrdup("");
+}
+
 /* Current values of the kept sequences, read in batches of one UNION ALL
  * query rather than one query per sequence. */
 static Error *emit_sequence_values(MetaContext *ctx, const Result *r, const bool *keep)
@@ -74,7 +85,9 @@ static Error *emit_sequence_values(MetaContext *ctx, const Result *r, const bool
             sb_printf(&sb, "SELECT pg_catalog.setval(%s, %s, %s);\n", lit,
                       result_str(v, k, "last_value"),
                       result_bool(v, k, "is_called") ? "true" : "false");
-            meta_emit(ctx, TOC_POSTDATA, schema, name, "SEQUENCE SET", "", sb.data);
+            char *ref = owner_ref(ctx, r, i);
+            meta_emit(ctx, TOC_POSTDATA, schema, name, "SEQUENCE SET", ref, sb.data);
+            free(ref);
             free(lit);
             free(qn);
         }
@@ -114,7 +127,9 @@ static Error *dump_sequences(MetaContext *ctx)
         char *what = xasprintf("SEQUENCE %s", q);
         meta_append_comment(ctx, &sb, what,
                             result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
-        meta_emit(ctx, TOC_PREDATA, schema, name, "SEQUENCE", "", sb.data);
+        char *ref = owner_ref(ctx, r, i);
+        meta_emit(ctx, TOC_PREDATA, schema, name, "SEQUENCE", ref, sb.data);
+        free(ref);
         free(what);
         free(q);
     }
@@ -144,7 +159,7 @@ static Error *dump_sequence_owners(MetaContext *ctx)
         char *col = conn_quote_ident(ctx->conn, result_str(r, i, "owner_column"));
         sb_reset(&sb);
         sb_printf(&sb, "ALTER SEQUENCE %s OWNED BY %s.%s;\n", q, t->qualified, col);
-        char *ref = xasprintf("%s.%s", t->schema, t->name);
+        char *ref = filter_format_table_name(t->schema, t->name);
         meta_emit(ctx, TOC_PREDATA, schema, name, "SEQUENCE OWNER", ref, sb.data);
         free(ref);
         free(col);
