@@ -192,7 +192,7 @@ char *format_duration(double seconds, char *buf, size_t bufsize)
 {
     if (seconds < 0)
         seconds = 0;
-    if (seconds < 60) {
+    if (seconds < 59.95) {
         snprintf(buf, bufsize, "%.1fs", seconds);
     } else {
         unsigned long s = (unsigned long)(seconds + 0.5);

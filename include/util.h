@@ -45,7 +45,7 @@ void strlist_free(StrList *l);
 /* Seconds since the epoch with microseconds, from CLOCK_MONOTONIC. */
 double now_monotonic(void);
 
-/* "1.5 GB", "12 kB": human size into buf. Returns buf. */
+/* "1.5 GB", "12.0 kB", "512 bytes": human size into buf. Returns buf. */
 char *format_bytes(uint64_t n, char *buf, size_t bufsize);
 
 /* "1h02m03s", "4.2s": human duration into buf. Returns buf. */

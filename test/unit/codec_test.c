@@ -327,6 +327,42 @@ static void test_roundtrip_compressible(void **state)
     free(data);
 }
 
+static void test_roundtrip_near_buffer_size(void **state)
+{
+    /* Sizes around the 1 MiB output buffer, so that the buffer fills up at
+     * every point of a stream, including in the middle of finishing it. */
+    const size_t mib = 1024 * 1024;
+    size_t lens[64], nlens = 0;
+    for (size_t len = mib - 256 * 1024; len <= mib + 256 * 1024; len += 12289)
+        lens[nlens++] = len;
+    /* Stored blocks of random data make these end just past 1 MiB. */
+    static const size_t near[] = {64, 30, 10, 1, 0};
+    for (size_t k = 0; k < sizeof near / sizeof near[0]; k++)
+        lens[nlens++] = mib - near[k];
+    lens[nlens++] = mib + 1;
+    unsigned char *data = random_data(mib + 256 * 1024, 11);
+    for (size_t n = 0; n < nlens; n++) {
+        size_t len = lens[n];
+        for (size_t i = 0; i < NCODECS; i++) {
+            CodecType t = all_codecs[i];
+            char *path = new_path(t);
+            CodecWriter *w;
+            ASSERT_OK(codec_writer_open(path, t, codec_default_level(t), &w));
+            ASSERT_OK(codec_writer_write(w, data, len));
+            ASSERT_OK(codec_writer_close(w, NULL, NULL));
+            unsigned char *back;
+            size_t back_len;
+            ASSERT_OK(read_file(path, t, &back, &back_len));
+            assert_int_equal(back_len, len);
+            assert_memory_equal(back, data, len);
+            free(back);
+            unlink(path);
+            free(path);
+        }
+    }
+    free(data);
+}
+
 static int have_program(const char *name)
 {
     char *cmd = xasprintf("command -v %s >/dev/null 2>&1", name);
@@ -493,6 +529,12 @@ static void test_truncated_detected(void **state)
         }
         char *empty = damaged_copy(path, t, 0, SIZE_MAX, NULL);
         expect_read_format_error(empty, t, "unexpected end of");
+        /* A complete stream followed by a truncated one: the first end of
+         * frame must not make the second truncation look like EOF. */
+        char *half = damaged_copy(path, t, size / 2, SIZE_MAX, NULL);
+        char *whole_half = concat_files(path, half, t);
+        expect_read_format_error(whole_half, t, "unexpected end of");
+        free(half), free(whole_half);
         free(empty);
         free(path);
     }
@@ -674,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_small),
         cmocka_unit_test(test_roundtrip_random),
         cmocka_unit_test(test_roundtrip_compressible),
+        cmocka_unit_test(test_roundtrip_near_buffer_size),
         cmocka_unit_test(test_gzip_program_reads_output),
         cmocka_unit_test(test_zstd_program_reads_output),
         cmocka_unit_test(test_concatenated_streams),

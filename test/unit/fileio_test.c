@@ -178,7 +178,15 @@ static void test_write_atomic(void **state)
                  "could not create file \"");
     char *badtmp = xasprintf("%s.tmp", bad);
     assert_false(file_exists(badtmp));
-    free(p), free(tmp), free(bad), free(badtmp);
+
+    /* Failing after the temporary exists (rename onto a directory) must
+     * remove it again. */
+    char *dir = scratch_path("a_directory");
+    char *dirtmp = xasprintf("%s.tmp", dir);
+    ASSERT_OK(file_mkdir_p(dir));
+    expect_error(file_write_atomic(dir, "x", 1), ERR_IO, "could not rename file \"");
+    assert_false(file_exists(dirtmp));
+    free(p), free(tmp), free(bad), free(badtmp), free(dir), free(dirtmp);
 }
 
 static void test_read_all(void **state)
@@ -212,6 +220,18 @@ static void test_read_all(void **state)
     assert_memory_equal(data, buf, big);
     free(data);
     free(buf);
+
+    /* /proc files claim size 0: the limit must hold while reading, too. */
+    if (file_exists("/proc/self/status")) {
+        ASSERT_OK(file_read_all("/proc/self/status", 1 << 20, &data, &len));
+        assert_true(len > 100);
+        assert_int_equal(strlen(data), len);
+        assert_non_null(strstr(data, "Pid:"));
+        free(data);
+        expect_error(file_read_all("/proc/self/status", 100, &data, &len), ERR_FORMAT,
+                     "is too large");
+        assert_null(data);
+    }
 
     char *missing = scratch_path("nope");
     char *want = xasprintf("could not open file \"%s\": No such file or directory", missing);
