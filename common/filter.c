@@ -62,7 +62,11 @@ Error *filter_parse_table_name(const char *text, char **schema, char **table)
     }
     if (!e) {
         p++;
+        bool quoted = *p == '"';
         e = parse_part(&p, false, table, text);
+        if (!e && !quoted && strchr(*table, '.'))
+            e = error_hint(ERROR_NEW(ERR_USAGE, "table name \"%s\" has more than one dot", text),
+                           "quote names that contain dots, e.g. public.\"a.b\"");
     }
     if (!e && *p != '\0')
         e = error_hint(ERROR_NEW(ERR_USAGE, "unexpected text after table name in \"%s\"", text),
@@ -122,9 +126,13 @@ Error *filter_add_file(Filter *f, bool include, bool tables, const char *path)
         free(text);
         return ERROR_NEW(ERR_USAGE, "file \"%s\" contains a NUL byte", path);
     }
-    int lineno = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    int lineno = 0, names = 0;
+    char *line = text;
+    while (!e && line < text + len) {
+        char *nl = strchr(line, '\n');
+        char *next = nl ? nl + 1 : text + len;
+        if (nl)
+            *nl = '\0';
         lineno++;
         size_t n = strlen(line);
         if (n && line[n - 1] == '\r')
@@ -132,14 +140,19 @@ Error *filter_add_file(Filter *f, bool include, bool tables, const char *path)
         /* Trailing blanks are never part of a name in such files. */
         while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
             line[--n] = '\0';
-        if (n == 0 || line[0] == '#')
-            continue;
-        e = tables ? filter_add_table(f, include, line) : filter_add_schema(f, include, line);
-        if (e) {
-            error_prefix(e, "%s:%d", path, lineno);
-            break;
+        if (n > 0 && line[0] != '#') {
+            e = tables ? filter_add_table(f, include, line) : filter_add_schema(f, include, line);
+            if (e)
+                error_prefix(e, "%s:%d", path, lineno);
+            names++;
         }
+        line = next;
     }
+    /* An empty include list would silently mean "everything". */
+    if (!e && include && names == 0)
+        e = error_hint(ERROR_NEW(ERR_USAGE, "file \"%s\" names no %s", path,
+                                 tables ? "table" : "schema"),
+                       "write one name per line; lines starting with # are comments");
     free(text);
     return e;
 }

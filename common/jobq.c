@@ -79,6 +79,8 @@ void *jobq_pop(JobQueue *q)
 void *jobq_pop_timeout(JobQueue *q, int timeout_ms)
 {
     struct timespec deadline;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += timeout_ms / 1000;
     deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;

@@ -272,6 +272,9 @@ static Error *unknown_option(int argc, char **argv, const char *program)
     Error *e;
     if (optopt && optopt < OPT_DBNAME)
         e = ERROR_NEW(ERR_USAGE, "invalid option -- '%c'", optopt);
+    else if (optopt && strchr(bad, '='))
+        e = ERROR_NEW(ERR_USAGE, "option \"%.*s\" takes no value", (int)(strchr(bad, '=') - bad),
+                      bad);
     else if (optopt)
         e = ERROR_NEW(ERR_USAGE, "option \"%s\" requires a value", bad);
     else
@@ -328,7 +331,8 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
             o->compression_type_given = true;
             break;
         case OPT_COMPRESSION_LEVEL:
-            e = parse_int("compression-level", optarg, 0, 22, &o->compression_level, program);
+            e = parse_int("compression-level", optarg, INT_MIN, INT_MAX, &o->compression_level,
+                          program);
             if (e)
                 return e;
             o->compression_level_given = true;
@@ -486,6 +490,92 @@ void restore_options_free(RestoreOptions *o)
     filter_free(&o->filter);
 }
 
+/* Mask a URI's secrets: the password in "user:password@" of the authority
+ * and the value of any password= query parameter. */
+static void mask_uri(StrBuf *sb, const char *a)
+{
+    const char *auth = strstr(a, "://") + 3;
+    size_t auth_len = strcspn(auth, "/?");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth + auth_len; p++)
+        if (*p == '@')
+            at = p;
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon) {
+        sb_append_len(sb, a, (size_t)(colon - a) + 1);
+        sb_append(sb, "********");
+        a = at;
+    }
+    const char *q = strchr(a, '?');
+    if (!q) {
+        sb_append(sb, a);
+        return;
+    }
+    sb_append_len(sb, a, (size_t)(q - a));
+    for (const char *p = q; *p;) {
+        /* p is at '?' or '&': copy it, then one key=value pair. */
+        sb_append_len(sb, p, 1);
+        p++;
+        size_t n = strcspn(p, "&");
+        if (n >= 9 && strncmp(p, "password=", 9) == 0) {
+            sb_append(sb, "password=********");
+        } else {
+            sb_append_len(sb, p, n);
+        }
+        p += n;
+    }
+}
+
+/* Mask the value of every password keyword in a "key=value ..." conninfo
+ * string, following libpq's syntax: blanks around '=', values in single
+ * quotes with backslash escapes, or unquoted up to a blank. */
+static void mask_conninfo(StrBuf *sb, const char *a)
+{
+    const char *p = a;
+    while (*p) {
+        const char *tok = p;
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        const char *key = p;
+        while (*p && *p != '=' && *p != ' ' && *p != '\t' && *p != '\n')
+            p++;
+        size_t keylen = (size_t)(p - key);
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (*p != '=') {
+            /* Not a conninfo pair: copy the rest as it is. */
+            sb_append(sb, tok);
+            return;
+        }
+        p++;
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        const char *val = p;
+        if (*p == '\'') {
+            p++;
+            while (*p && *p != '\'') {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+            if (*p)
+                p++;
+        } else {
+            while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+        }
+        if (keylen == 8 && strncmp(key, "password", 8) == 0) {
+            sb_append_len(sb, tok, (size_t)(val - tok));
+            sb_append(sb, "********");
+        } else {
+            sb_append_len(sb, tok, (size_t)(p - tok));
+        }
+    }
+}
+
 char *options_command_line(int argc, char **argv)
 {
     StrBuf sb;
@@ -494,31 +584,17 @@ char *options_command_line(int argc, char **argv)
         const char *a = argv[i];
         if (i)
             sb_append(&sb, " ");
-        /* A conninfo --dbname may carry password=...; mask its value. */
-        const char *pw = strstr(a, "password=");
-        const char *at = strstr(a, "://");
-        if (pw) {
-            sb_append_len(&sb, a, (size_t)(pw - a) + strlen("password="));
-            sb_append(&sb, "********");
-            const char *rest = pw + strlen("password=");
-            while (*rest && *rest != ' ' && *rest != '&')
-                rest++;
-            sb_append(&sb, rest);
-        } else if (at && strchr(at, '@')) {
-            /* postgresql://user:secret@host/db: mask what follows user: */
-            const char *auth = at + 3;
-            const char *amp = strchr(auth, '@');
-            const char *colon = memchr(auth, ':', (size_t)(amp - auth));
-            if (colon) {
-                sb_append_len(&sb, a, (size_t)(colon - a) + 1);
-                sb_append(&sb, "********");
-                sb_append(&sb, amp);
-            } else {
-                sb_append(&sb, a);
-            }
-        } else {
-            sb_append(&sb, a);
-        }
+        /* --dbname=VALUE: mask inside VALUE. */
+        const char *eq = (a[0] == '-' && strchr(a, '=')) ? strchr(a, '=') + 1 : NULL;
+        const char *value = eq ? eq : a;
+        if (eq)
+            sb_append_len(&sb, a, (size_t)(eq - a));
+        if (strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0)
+            mask_uri(&sb, value);
+        else if (strstr(value, "password"))
+            mask_conninfo(&sb, value);
+        else
+            sb_append(&sb, value);
     }
     return sb_steal(&sb);
 }

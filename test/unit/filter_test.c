@@ -187,8 +187,10 @@ static void test_parse_table_errors(void **state)
  * report. Pin today's behaviour so a change is noticed. */
 static void test_parse_table_unquoted_dots(void **state)
 {
-    expect_table("a.b.c", "a", "b.c");
-    expect_table("\"a.b\".c.d", "a.b", "c.d");
+    /* An unquoted dot in the table part is ambiguous: refused. */
+    expect_table_error("a.b.c", "more than one dot");
+    expect_table_error("\"a.b\".c.d", "more than one dot");
+    expect_table("a.\"b.c\"", "a", "b.c");
 }
 
 static void test_parse_schema(void **state)

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include "jobq.h"
 #include "util.h"
@@ -119,6 +121,55 @@ static void test_close_wakes_waiter(void **state)
     void *got = ITEM(1);
     assert_int_equal(pthread_join(t, &got), 0);
     assert_null(got);
+    jobq_free(q);
+}
+
+#define WAITERS 6
+
+typedef struct Waiter {
+    JobQueue *q;
+    bool timed;
+    atomic_int *done;
+    void *got;
+} Waiter;
+
+static void *wait_and_count(void *arg)
+{
+    Waiter *w = arg;
+    w->got = w->timed ? jobq_pop_timeout(w->q, 60000) : jobq_pop(w->q);
+    atomic_fetch_add(w->done, 1);
+    return NULL;
+}
+
+/* Close wakes every waiter, not just one: a pool of idle workers must all
+ * see the end. */
+static void test_close_wakes_all_waiters(void **state)
+{
+    JobQueue *q = jobq_new();
+    atomic_int done = 0;
+    Waiter w[WAITERS];
+    pthread_t t[WAITERS];
+    for (int i = 0; i < WAITERS; i++) {
+        w[i] = (Waiter){.q = q, .timed = i % 2, .done = &done, .got = ITEM(1)};
+        assert_int_equal(pthread_create(&t[i], NULL, wait_and_count, &w[i]), 0);
+    }
+    struct timespec pause = {0, 100 * 1000000L};
+    nanosleep(&pause, NULL);
+    assert_int_equal(atomic_load(&done), 0);
+    jobq_close(q);
+    double deadline = now_monotonic() + 10.0;
+    while (atomic_load(&done) < WAITERS && now_monotonic() < deadline) {
+        struct timespec tick = {0, 10 * 1000000L};
+        nanosleep(&tick, NULL);
+    }
+    int woken = atomic_load(&done);
+    if (woken < WAITERS)
+        /* The rest are still blocked: leave them and the queue alone. */
+        fail_msg("close woke %d of %d waiters", woken, WAITERS);
+    for (int i = 0; i < WAITERS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_null(w[i].got);
+    }
     jobq_free(q);
 }
 
@@ -310,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_growth_with_wrapped_ring),
         cmocka_unit_test(test_closed_queue),
         cmocka_unit_test(test_close_wakes_waiter),
+        cmocka_unit_test(test_close_wakes_all_waiters),
         cmocka_unit_test(test_push_wakes_waiter),
         cmocka_unit_test(test_pop_timeout_expires),
         cmocka_unit_test(test_pop_timeout_woken_by_push),

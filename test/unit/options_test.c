@@ -724,10 +724,22 @@ static void test_filter_file_errors(void **state)
     assert_non_null(strstr(err->message, "schema.table"));
     error_free(err);
 
-    /* BUG (see report): blank lines are not counted, so a bad line after
-     * blank lines is reported with too small a number. With
-     * "public.t1\n\n\nnotqualified\n" the message says ":2:" not ":4:".
-     * The assertion on ":4: " is left out so the suite stays green. */
+    /* Blank lines count: the bad line is line 4. */
+    char *blank = scratch_write("blank_tables.txt", "public.t1\n\n\nnotqualified\n");
+    err = backup_parse_list(LIST("--dbname", "db", "--include-table-file", blank), &o);
+    backup_options_free(&o);
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, ":4: "));
+    error_free(err);
+
+    /* An include file that names nothing would mean "everything": refused. */
+    char *empty = scratch_write("empty_tables.txt", "# nothing\n\n");
+    err = backup_parse_list(LIST("--dbname", "db", "--include-table-file", empty), &o);
+    backup_options_free(&o);
+    assert_non_null(err);
+    assert_int_equal(err->code, ERR_USAGE);
+    assert_non_null(strstr(err->message, "names no table"));
+    error_free(err);
 
     char *quote = scratch_write("bad_quote.txt", "\"unterminated\n");
     RestoreOptions r;
@@ -1150,11 +1162,18 @@ static void test_command_line(void **state)
     expect_command_line(LIST("gpbackup", "--dbname", "postgresql://host/db"),
                         "gpbackup --dbname postgresql://host/db", NULL);
 
-    /* BUG (see report): a quoted conninfo value or spaces around '=' leak
-     * the password; these are left out so the suite stays green:
-     *   "host=h password='se cret'"  -> "password=******** cret'"
-     *   "host=h password = s3cret"   -> shown unmasked
-     */
+    /* Quoted values, blanks around '=', escapes and repeated keywords. */
+    expect_command_line(LIST("gpbackup", "--dbname", "host=h password='se cret' dbname=d"),
+                        "gpbackup --dbname host=h password=******** dbname=d", "cret");
+    expect_command_line(LIST("gpbackup", "--dbname", "host=h password = s3cret"),
+                        "gpbackup --dbname host=h password = ********", "s3cret");
+    expect_command_line(LIST("gpbackup", "--dbname", "password=a\\ b c=d"),
+                        "gpbackup --dbname password=******** c=d", "a\\ b");
+    expect_command_line(LIST("gpbackup", "--dbname", "password=x1 password=x2"),
+                        "gpbackup --dbname password=******** password=********", "x2");
+    /* An '@' in the query is not the authority's. */
+    expect_command_line(LIST("gpbackup", "--dbname", "postgresql://host:5432/db?user=a@b"),
+                        "gpbackup --dbname postgresql://host:5432/db?user=a@b", NULL);
 }
 
 int main(void)
