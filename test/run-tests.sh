@@ -52,8 +52,19 @@ cleanup() {
         WORK=""
     fi
 }
+# On INT/TERM, stop the running test file (it runs in the background so that
+# the signal is handled at once, not when the file ends), then clean up.
+CHILD=""
+on_signal() {
+    echo "interrupted" >&2
+    if [ -n "$CHILD" ]; then
+        kill -TERM "$CHILD" 2>/dev/null
+        wait "$CHILD" 2>/dev/null
+    fi
+    exit 130
+}
 trap cleanup EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM
+trap on_signal INT TERM
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpb-test.XXXXXX") || { echo "mktemp failed" >&2; exit 2; }
 # Logs that the binaries write under $HOME (gpAdminLogs) go to the scratch area.
@@ -176,7 +187,10 @@ run_e2e() {
         echo "-- e2e/$name"
         rc=0
         E2E_BIN="$BIN" E2E_REPO="$REPO" E2E_TMP="$WORK/e2e/$name" E2E_RESULTS="$results" \
-            timeout -k 10 "${E2E_FILE_TIMEOUT:-600}" bash "$f" </dev/null || rc=$?
+            timeout -k 10 "${E2E_FILE_TIMEOUT:-600}" bash "$f" </dev/null &
+        CHILD=$!
+        wait "$CHILD" || rc=$?
+        CHILD=""
         nfail=$(grep -c "^FAIL	$name/" "$results")
         if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
             case $rc in
@@ -196,6 +210,9 @@ if [ "${UNIT_ONLY:-0}" != 1 ]; then
 fi
 
 # Stop the cluster before the summary, so that the summary is the last line.
+if [ "$failed" -ne 0 ] && [ "${KEEP_TMP:-0}" != 1 ]; then
+    echo "(logs and backups are deleted; rerun with KEEP_TMP=1 to keep them, E2E_FILTER/E2E_CASE to narrow down)"
+fi
 cleanup
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
