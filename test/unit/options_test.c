@@ -731,6 +731,7 @@ static void test_filter_file_errors(void **state)
     assert_non_null(err);
     assert_non_null(strstr(err->message, ":4: "));
     error_free(err);
+    free(blank);
 
     /* An include file that names nothing would mean "everything": refused. */
     char *empty = scratch_write("empty_tables.txt", "# nothing\n\n");
@@ -740,6 +741,7 @@ static void test_filter_file_errors(void **state)
     assert_int_equal(err->code, ERR_USAGE);
     assert_non_null(strstr(err->message, "names no table"));
     error_free(err);
+    free(empty);
 
     char *quote = scratch_write("bad_quote.txt", "\"unterminated\n");
     RestoreOptions r;
