@@ -68,12 +68,16 @@ check-tsan: deps
 	    all unit-bins
 	@TSAN_OPTIONS="halt_on_error=1" E2E_ONLY="${E2E_ONLY}" test/run-tests.sh build-tsan bin-tsan
 
+# gcc is the default compiler; clang must build the same code without warnings.
+check-clang-build: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang BIN=bin-clang all unit-bins
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@ci/demo.sh $(BIN)
 
 clean:
-	rm -rf build build-asan build-tsan bin bin-asan bin-tsan
+	rm -rf build build-asan build-tsan build-clang bin bin-asan bin-tsan bin-clang
 
-.PHONY: all check check-asan check-tsan demo deps clean unit-bins
+.PHONY: all check check-asan check-tsan check-clang-build demo deps clean unit-bins
 .SECONDARY:
