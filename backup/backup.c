@@ -214,13 +214,14 @@ static Error *step_metadata(BackupState *s)
     s->meta.tables = &s->tables;
     s->meta.toc = s->toc;
     sb_init(&s->meta.sql);
-    if (!s->opts->data_only) {
-        Error *e = metadata_dump_all(&s->meta);
-        if (e)
-            return e;
-    }
+    /* A data-only backup still carries the sequence values, as the data
+     * they number would be useless without them (pg_dump does the same). */
+    s->meta.values_only = s->opts->data_only;
+    Error *e = s->opts->data_only ? meta_sequences.dump(&s->meta) : metadata_dump_all(&s->meta);
+    if (e)
+        return e;
     char *path = set_file(s, "metadata.sql");
-    Error *e = file_write_atomic(path, s->meta.sql.data, s->meta.sql.len);
+    e = file_write_atomic(path, s->meta.sql.data, s->meta.sql.len);
     free(path);
     if (!e)
         log_info("metadata written: %zu objects", s->toc->nentries[TOC_PREDATA] +

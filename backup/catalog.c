@@ -180,6 +180,11 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
             free(q);
         }
         sb_append(&sb, ")");
+        /* No column to name (a table without columns, or with generated
+         * ones only): COPY without a list reads the same, an empty list is
+         * a syntax error. */
+        if (n == 0)
+            sb_reset(&sb);
         ti->copy_columns = sb_steal(&sb);
     }
     return NULL;

@@ -1,6 +1,6 @@
 /* Table constraints built after the data: primary keys, unique and
  * exclusion constraints, NOT VALID checks, then foreign keys (which need the
- * referenced keys). Constraints a partition inherits from its parent are
+ * referenced keys). Foreign keys a partition inherits from its parent are
  * recreated by the parent's and are skipped. */
 #include <stdlib.h>
 #include <string.h>

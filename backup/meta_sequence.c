@@ -110,7 +110,7 @@ static Error *dump_sequences(MetaContext *ctx)
     sb_init(&sb);
     for (int i = 0; i < rows; i++) {
         keep[i] = keep_sequence(ctx, r, i);
-        if (!keep[i] || strcmp(result_str(r, i, "owner_deptype"), "i") == 0)
+        if (!keep[i] || ctx->values_only || strcmp(result_str(r, i, "owner_deptype"), "i") == 0)
             continue;
         const char *schema = result_str(r, i, "nspname");
         const char *name = result_str(r, i, "relname");

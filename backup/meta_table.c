@@ -1,8 +1,8 @@
 /* Tables: CREATE TABLE with columns, types, collations, defaults, NOT NULL,
  * identity (with its sequence's name and parameters) and generated columns,
  * validated CHECK constraints, UNLOGGED, storage parameters, partitioning;
- * then owner and comments. Partitions are created as plain tables and then
- * attached, as pg_dump does, so their column order is kept. */
+ * then owner and comments. Partitions are created with PARTITION OF, so
+ * that they inherit their parent's columns and constraints. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,26 +97,10 @@ static void append_identity(MetaContext *ctx, StrBuf *sb, const TableInfo *t, co
     }
 }
 
-static void table_sql(MetaContext *ctx, const TableInfo *t, const TableExtras *x, StrBuf *sb)
+/* The CHECK constraints declared on the table itself, as list items. */
+static int append_checks(MetaContext *ctx, StrBuf *sb, const TableInfo *t, const TableExtras *x,
+                         int n)
 {
-    sb_printf(sb, "CREATE %sTABLE %s (", t->persistence == 'u' ? "UNLOGGED " : "", t->qualified);
-    int n = 0;
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        const Column *col = &t->columns[i];
-        char *name = conn_quote_ident(ctx->conn, col->name);
-        sb_printf(sb, "%s\n    %s %s", n++ ? "," : "", name, col->type);
-        free(name);
-        if (col->collation)
-            sb_printf(sb, " COLLATE %s", col->collation);
-        if (col->generated && col->default_expr)
-            sb_printf(sb, " GENERATED ALWAYS AS (%s) STORED", col->default_expr);
-        else if (col->default_expr)
-            sb_printf(sb, " DEFAULT %s", col->default_expr);
-        if (col->notnull)
-            sb_append(sb, " NOT NULL");
-        if (col->identity)
-            append_identity(ctx, sb, t, col, x->identity);
-    }
     for (int i = find_row(x->checks, "conrelid", t->oid, 0); i >= 0;
          i = find_row(x->checks, "conrelid", t->oid, i + 1)) {
         char *cn = conn_quote_ident(ctx->conn, result_str(x->checks, i, "conname"));
@@ -124,20 +108,54 @@ static void table_sql(MetaContext *ctx, const TableInfo *t, const TableExtras *x
                   result_str(x->checks, i, "def"));
         free(cn);
     }
-    sb_append(sb, "\n)");
+    return n;
+}
+
+static void table_sql(MetaContext *ctx, const TableInfo *t, const TableExtras *x, StrBuf *sb)
+{
     int p = find_row(x->parts, "oid", t->oid, 0);
+    bool partition = p >= 0 && !result_isnull(x->parts, p, "bound");
+    sb_printf(sb, "CREATE %sTABLE %s", t->persistence == 'u' ? "UNLOGGED " : "", t->qualified);
+    if (partition) {
+        /* A partition takes its columns and inherited constraints from its
+         * parent; only what it declares itself is written here. */
+        char *parent = conn_quote_qualified(ctx->conn, result_str(x->parts, p, "parent_schema"),
+                                            result_str(x->parts, p, "parent_name"));
+        sb_printf(sb, " PARTITION OF %s", parent);
+        free(parent);
+        StrBuf checks;
+        sb_init(&checks);
+        if (append_checks(ctx, &checks, t, x, 0))
+            sb_printf(sb, " (%s\n)", checks.data);
+        sb_free(&checks);
+        sb_printf(sb, "\n%s", result_str(x->parts, p, "bound"));
+    } else {
+        sb_append(sb, " (");
+        int n = 0;
+        for (size_t i = 0; i < t->ncolumns; i++) {
+            const Column *col = &t->columns[i];
+            char *name = conn_quote_ident(ctx->conn, col->name);
+            sb_printf(sb, "%s\n    %s %s", n++ ? "," : "", name, col->type);
+            free(name);
+            if (col->collation)
+                sb_printf(sb, " COLLATE %s", col->collation);
+            if (col->generated && col->default_expr)
+                sb_printf(sb, " GENERATED ALWAYS AS (%s) STORED", col->default_expr);
+            else if (col->default_expr)
+                sb_printf(sb, " DEFAULT %s", col->default_expr);
+            if (col->notnull)
+                sb_append(sb, " NOT NULL");
+            if (col->identity)
+                append_identity(ctx, sb, t, col, x->identity);
+        }
+        append_checks(ctx, sb, t, x, n);
+        sb_append(sb, "\n)");
+    }
     if (p >= 0 && !result_isnull(x->parts, p, "partkey"))
         sb_printf(sb, "\nPARTITION BY %s", result_str(x->parts, p, "partkey"));
     if (t->reloptions)
         sb_printf(sb, "\nWITH (%s)", t->reloptions);
     sb_append(sb, ";\n");
-    if (p >= 0 && !result_isnull(x->parts, p, "bound")) {
-        char *parent = conn_quote_qualified(ctx->conn, result_str(x->parts, p, "parent_schema"),
-                                            result_str(x->parts, p, "parent_name"));
-        sb_printf(sb, "ALTER TABLE ONLY %s ATTACH PARTITION %s %s;\n", parent, t->qualified,
-                  result_str(x->parts, p, "bound"));
-        free(parent);
-    }
     meta_append_owner(ctx, sb, "TABLE", t->qualified, t->owner);
     char *what = xasprintf("TABLE %s", t->qualified);
     meta_append_comment(ctx, sb, what, t->comment);

@@ -18,6 +18,7 @@ typedef struct MetaContext {
     const TableSet *tables; /* the tables in the backup set, columns loaded */
     StrBuf sql;             /* the metadata SQL file being built */
     Toc *toc;
+    bool values_only;       /* --data-only: sequence values, no definitions */
     size_t counts_n;        /* objects written per type, for the report */
     char **count_names;
     int *counts;

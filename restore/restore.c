@@ -54,6 +54,58 @@ static char *restore_file(const RestoreState *s, const char *suffix)
     return p;
 }
 
+static bool toc_has_table(const Toc *toc, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < toc->ndata; i++)
+        if (strcmp(toc->data[i].schema, schema) == 0 && strcmp(toc->data[i].name, name) == 0)
+            return true;
+    for (size_t i = 0; i < toc->nentries[TOC_PREDATA]; i++) {
+        const TocEntry *e = &toc->entries[TOC_PREDATA][i];
+        if (strcmp(e->objecttype, "TABLE") == 0 && strcmp(e->schema, schema) == 0 &&
+            strcmp(e->name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool toc_has_schema(const Toc *toc, const char *schema)
+{
+    for (size_t i = 0; i < toc->ndata; i++)
+        if (strcmp(toc->data[i].schema, schema) == 0)
+            return true;
+    for (int sec = 0; sec < TOC_NSECTIONS; sec++)
+        for (size_t i = 0; i < toc->nentries[sec]; i++)
+            if (strcmp(toc->entries[sec][i].schema, schema) == 0)
+                return true;
+    return false;
+}
+
+/* A name given to --include-table or --include-schema that the backup does
+ * not hold is a mistake to report, not a reason to restore nothing. */
+static Error *check_filter_names(const RestoreState *s)
+{
+    const Filter *f = &s->opts->filter;
+    for (size_t i = 0; i < f->include_table_schemas.n; i++) {
+        if (toc_has_table(s->toc, f->include_table_schemas.items[i], f->include_table_names.items[i]))
+            continue;
+        char *n = filter_format_table_name(f->include_table_schemas.items[i],
+                                           f->include_table_names.items[i]);
+        Error *e = ERROR_NEW(ERR_NOT_FOUND, "table \"%s\" given with --include-table is not in "
+                                            "backup %s", n, s->opts->timestamp);
+        free(n);
+        return error_hint(e, "names are case sensitive; the backup's tables are listed in its "
+                             "table of contents");
+    }
+    for (size_t i = 0; i < f->include_schemas.n; i++)
+        if (!toc_has_schema(s->toc, f->include_schemas.items[i]))
+            return error_hint(ERROR_NEW(ERR_NOT_FOUND,
+                                        "schema \"%s\" given with --include-schema is not in "
+                                        "backup %s",
+                                        f->include_schemas.items[i], s->opts->timestamp),
+                              "names are case sensitive");
+    return NULL;
+}
+
 /* Step 1: the backup set exists, is complete and is of a format we read. */
 static Error *step_open_set(RestoreState *s)
 {
@@ -115,7 +167,7 @@ static Error *step_open_set(RestoreState *s)
                                     (unsigned long long)s->toc->entries[sec][i].endbyte,
                                     s->metadata_len);
     s->target_db = xstrdup(s->opts->redirect_db ? s->opts->redirect_db : s->config->databasename);
-    return NULL;
+    return check_filter_names(s);
 }
 
 /* Step 2: the target database, created when asked; then the leader
@@ -180,7 +232,12 @@ static bool entry_kept(const Filter *f, const TocEntry *e)
         return filter_keeps_table(f, e->schema, e->name);
     if (strcmp(e->objecttype, "SCHEMA") == 0)
         return filter_keeps_schema(f, e->name);
-    return filter_keeps_schema(f, e->schema) && !filter_has_table_includes(f);
+    /* As in the backup: types go with their schema (tables named by
+     * --include-table may use them), free-standing sequences only when no
+     * table was named. */
+    if (strncmp(e->objecttype, "SEQUENCE", 8) == 0)
+        return filter_keeps_schema(f, e->schema) && !filter_has_table_includes(f);
+    return filter_keeps_schema(f, e->schema);
 }
 
 static char *entry_sql(const RestoreState *s, const TocEntry *e)
@@ -478,7 +535,10 @@ static void open_log(LogLevel level)
 
 static const char *const seq_set_types[] = {"SEQUENCE SET", NULL};
 static const char *const post_parallel_types[] = {"INDEX", "CONSTRAINT", NULL};
-static const char *const post_last_types[] = {"INDEX ATTACH", "FK CONSTRAINT", NULL};
+/* Index attachments complete the unique indexes of partitioned tables that
+ * foreign keys may reference: they go first. */
+static const char *const index_attach_types[] = {"INDEX ATTACH", NULL};
+static const char *const fk_types[] = {"FK CONSTRAINT", NULL};
 
 Error *restore_run(const RestoreOptions *opts, const char *command_line)
 {
@@ -518,7 +578,9 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
         log_info("restoring post-data objects");
         e = run_parallel(&s, pool, TOC_POSTDATA, post_parallel_types, "indexes and constraints");
         if (!e && !s.first_error)
-            e = run_serial(&s, TOC_POSTDATA, post_last_types);
+            e = run_serial(&s, TOC_POSTDATA, index_attach_types);
+        if (!e && !s.first_error)
+            e = run_serial(&s, TOC_POSTDATA, fk_types);
     }
     pool_close(pool);
     if (!e && s.first_error) {
