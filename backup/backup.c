@@ -26,7 +26,9 @@ typedef struct BackupState {
     double start_mono;
     BackupConfig *config;
     Conn *leader;
+    ServerInfo server;
     char *snapshot_id;
+    char *snapshot_time;    /* the leader's transaction start, for pg_stat_last_operation */
     char *encoding;
     TableSet tables;
     Toc *toc;
@@ -171,9 +173,23 @@ static Error *step_connect(BackupState *s)
     free(lit);
     if (e)
         return e;
+    e = snapshot_detect_server(s->leader, &s->server);
+    if (e)
+        return e;
+    /* At most --jobs + 1 connections: the leader and the workers. */
+    if (!s->opts->metadata_only) {
+        e = snapshot_check_connections(s->leader, s->opts->jobs);
+        if (e)
+            return e;
+    }
     e = snapshot_export(s->leader, &s->snapshot_id);
     if (e)
         return e;
+    e = conn_query(s->leader, "SELECT pg_catalog.now()::pg_catalog.text", &r);
+    if (e)
+        return e;
+    s->snapshot_time = xstrdup(result_get(r, 0, 0));
+    result_free(r);
     log_info("exported snapshot %s", s->snapshot_id);
     return NULL;
 }
@@ -190,19 +206,32 @@ static Error *step_tables(BackupState *s)
     Error *e = catalog_list_tables(s->leader, &s->opts->filter, &s->tables);
     if (e)
         return e;
-    char **names = xcalloc(s->tables.n + 1, sizeof(char *));
-    for (size_t i = 0; i < s->tables.n; i++)
-        names[i] = s->tables.items[i].qualified;
-    double t0 = now_monotonic();
-    e = snapshot_lock_tables(s->leader, names, s->tables.n, 100, s->opts->lock_wait_timeout,
-                             lock_progress);
-    free(names);
-    if (e)
-        return e;
-    log_info("locked %zu tables in %.2fs", s->tables.n, now_monotonic() - t0);
+    if (s->opts->no_lock) {
+        log_info("--no-lock: %zu tables, each locked only while it is copied", s->tables.n);
+    } else {
+        /* Fail in seconds, with the setting to change, rather than after
+         * minutes of locking with "out of shared memory". */
+        e = snapshot_check_lock_capacity(s->leader, s->tables.n);
+        if (e)
+            return e;
+        char **names = xcalloc(s->tables.n + 1, sizeof(char *));
+        uint32_t *oids = xcalloc(s->tables.n + 1, sizeof(uint32_t));
+        for (size_t i = 0; i < s->tables.n; i++) {
+            names[i] = s->tables.items[i].qualified;
+            oids[i] = s->tables.items[i].oid;
+        }
+        double t0 = now_monotonic();
+        e = snapshot_lock_tables(s->leader, &s->server, names, oids, s->tables.n, 100,
+                                 s->opts->lock_wait_timeout, &s->opts->conn, lock_progress);
+        free(names);
+        free(oids);
+        if (e)
+            return e;
+        log_info("locked %zu tables in %.2fs", s->tables.n, now_monotonic() - t0);
+    }
     e = catalog_load_columns(s->leader, &s->tables);
     if (!e)
-        e = catalog_load_sizes(s->leader, &s->tables);
+        e = catalog_load_sizes(s->leader, &s->tables, !s->opts->no_lock);
     return e;
 }
 
@@ -229,6 +258,39 @@ static Error *step_metadata(BackupState *s)
     return e;
 }
 
+/* Greenplum keeps the last DDL per table in pg_stat_last_operation: a
+ * second opinion for --no-lock, read on a connection of its own because the
+ * leader's snapshot would hide what happened after it. */
+static Error *check_last_operations(BackupState *s)
+{
+    Conn *c;
+    Error *e = conn_open(&s->opts->conn, NULL, s->application_name, &c);
+    if (e)
+        return e;
+    char *oids = catalog_oid_array(&s->tables);
+    const char *params[2] = {oids, s->snapshot_time};
+    Result *r;
+    e = conn_query_params(c, snapshot_last_operation_sql(), 2, params, &r);
+    free(oids);
+    if (!e) {
+        for (int i = 0; i < result_rows(r); i++) {
+            char *name = filter_format_table_name(result_str(r, i, "nspname"),
+                                                  result_str(r, i, "relname"));
+            char *what = xasprintf("%s %s at %s (pg_stat_last_operation)",
+                                   result_str(r, i, "staactionname"),
+                                   result_str(r, i, "stasubtype"), result_str(r, i, "statime"));
+            log_warning("table %s changed during the backup: %s", name, what);
+            strlist_push(&s->stats.changed_tables, name);
+            strlist_push(&s->stats.changes, what);
+            free(what);
+            free(name);
+        }
+        result_free(r);
+    }
+    conn_close(c);
+    return e;
+}
+
 /* Step 5: the data. */
 static Error *step_data(BackupState *s)
 {
@@ -243,8 +305,13 @@ static Error *step_data(BackupState *s)
         .set_dir = s->set_dir,
         .timestamp = s->timestamp,
         .tables = &s->tables,
+        .server = &s->server,
+        .no_lock = s->opts->no_lock,
     };
-    return backup_data_run(&in, s->toc, &s->stats);
+    Error *e = backup_data_run(&in, s->toc, &s->stats);
+    if (!e && s->opts->no_lock && s->server.flavor != SERVER_POSTGRES)
+        e = check_last_operations(s);
+    return e;
 }
 
 static Error *step_toc(BackupState *s)
@@ -286,6 +353,8 @@ static Error *write_report(BackupState *s, const Error *failure)
     append_kv(&sb, "data file format:", "CSV, one file per table");
     snprintf(buf, sizeof buf, "%d", o->jobs);
     append_kv(&sb, "jobs:", buf);
+    append_kv(&sb, "table locks:", o->no_lock ? "none up front (--no-lock)"
+                                              : "ACCESS SHARE on every table until the end");
     format_time(s->start_time, buf, sizeof buf, 1);
     append_kv(&sb, "start time:", buf);
     format_time(time(NULL), buf, sizeof buf, 1);
@@ -304,6 +373,13 @@ static Error *write_report(BackupState *s, const Error *failure)
         append_kv(&sb, "rows:", buf);
         append_kv(&sb, "data (uncompressed):", format_bytes(s->stats.raw_bytes, b2, sizeof b2));
         append_kv(&sb, "data files:", format_bytes(s->stats.file_bytes, b2, sizeof b2));
+    }
+    if (s->stats.changed_tables.n) {
+        sb_append(&sb, "\ntables changed during the backup (their data is not as of the "
+                       "snapshot):\n");
+        for (size_t i = 0; i < s->stats.changed_tables.n; i++)
+            sb_printf(&sb, "  %s: %s\n", s->stats.changed_tables.items[i],
+                      s->stats.changes.items[i]);
     }
     if (s->meta.counts_n) {
         sb_append(&sb, "\ncount of database objects in backup:\n");
@@ -422,6 +498,9 @@ out:
     free(s.set_dir);
     free(s.application_name);
     free(s.snapshot_id);
+    free(s.snapshot_time);
+    strlist_free(&s.stats.changed_tables);
+    strlist_free(&s.stats.changes);
     free(s.encoding);
     return e;
 }

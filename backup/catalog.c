@@ -9,13 +9,16 @@
 #include "log.h"
 #include "util.h"
 
+static void build_oid_index(TableSet *set);
+
 Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
 {
     memset(out, 0, sizeof *out);
     Result *r;
     Error *e = conn_query(
         c,
-        "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, "
+        "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relfilenode, "
+        "       c.relnatts, "
         "       pg_catalog.pg_get_userbyid(c.relowner) AS owner, "
         "       pg_catalog.array_to_string(c.reloptions, ', ') AS reloptions, "
         "       pg_catalog.obj_description(c.oid, 'pg_class') AS comment "
@@ -41,6 +44,8 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
         t->name = xstrdup(name);
         t->qualified = conn_quote_qualified(c, schema, name);
         t->relkind = result_str(r, i, "relkind")[0];
+        t->filenode = (uint32_t)strtoul(result_str(r, i, "relfilenode"), NULL, 10);
+        t->natts = (int)result_int(r, i, "relnatts");
         t->persistence = result_str(r, i, "relpersistence")[0];
         t->owner = xstrdup(result_str(r, i, "owner"));
         t->reloptions = result_isnull(r, i, "reloptions") || !*result_str(r, i, "reloptions")
@@ -49,6 +54,7 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
         t->comment = result_isnull(r, i, "comment") ? NULL : xstrdup(result_str(r, i, "comment"));
     }
     result_free(r);
+    build_oid_index(out);
 
     /* Every table asked for by name must exist: a typo must not silently
      * produce a backup without the table. */
@@ -58,6 +64,21 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
         bool found = false;
         for (size_t i = 0; i < out->n && !found; i++)
             found = strcmp(out->items[i].schema, s) == 0 && strcmp(out->items[i].name, t) == 0;
+        if (!found) {
+            /* A view named by --include-table is backed up with its
+             * definition (it has no data): it exists, so no error. */
+            const char *params[2] = {s, t};
+            Result *vr;
+            e = conn_query_params(c,
+                                  "SELECT 1 FROM pg_catalog.pg_class c "
+                                  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                  "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'v'",
+                                  2, params, &vr);
+            if (e)
+                return e;
+            found = result_rows(vr) > 0;
+            result_free(vr);
+        }
         if (!found) {
             char *n = filter_format_table_name(s, t);
             e = ERROR_NEW(ERR_NOT_FOUND, "table \"%s\" given with --include-table does not exist",
@@ -98,11 +119,39 @@ char *catalog_oid_array(const TableSet *set)
     return sb_steal(&sb);
 }
 
+static const TableSet *sort_set;
+
+static int by_oid_order(const void *a, const void *b)
+{
+    uint32_t x = sort_set->items[*(const size_t *)a].oid;
+    uint32_t y = sort_set->items[*(const size_t *)b].oid;
+    return x < y ? -1 : x > y;
+}
+
+/* Called once by the leader after listing, before any thread starts. */
+static void build_oid_index(TableSet *set)
+{
+    set->by_oid = xcalloc(set->n + 1, sizeof(size_t));
+    for (size_t i = 0; i < set->n; i++)
+        set->by_oid[i] = i;
+    sort_set = set;
+    qsort(set->by_oid, set->n, sizeof(size_t), by_oid_order);
+    sort_set = NULL;
+}
+
 TableInfo *catalog_find(const TableSet *set, uint32_t oid)
 {
-    for (size_t i = 0; i < set->n; i++)
-        if (set->items[i].oid == oid)
-            return &set->items[i];
+    size_t lo = 0, hi = set->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        TableInfo *t = &set->items[set->by_oid[mid]];
+        if (t->oid == oid)
+            return t;
+        if (t->oid < oid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -113,7 +162,7 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
     Result *r;
     Error *e = conn_query_params(
         c,
-        "SELECT a.attrelid, a.attname, "
+        "SELECT a.attrelid, a.attnum, a.attname, "
         "       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, "
         "       a.attnotnull, a.attidentity, a.attgenerated, "
         "       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr, "
@@ -151,6 +200,7 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         Column *col = &t->columns[t->ncolumns++];
         memset(col, 0, sizeof *col);
         col->name = xstrdup(result_str(r, i, "attname"));
+        col->attnum = (int)result_int(r, i, "attnum");
         col->type = xstrdup(result_str(r, i, "type"));
         col->notnull = result_bool(r, i, "attnotnull");
         col->identity = result_str(r, i, "attidentity")[0];
@@ -168,17 +218,21 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
     /* The COPY column list: generated columns are computed on restore. */
     for (size_t k = 0; k < set->n; k++) {
         TableInfo *ti = &set->items[k];
-        StrBuf sb;
+        StrBuf sb, nums;
         sb_init(&sb);
+        sb_init(&nums);
         sb_append(&sb, "(");
         int n = 0;
         for (size_t j = 0; j < ti->ncolumns; j++) {
             if (ti->columns[j].generated)
                 continue;
             char *q = conn_quote_ident(c, ti->columns[j].name);
+            sb_printf(&nums, "%s%d", n ? "," : "", ti->columns[j].attnum);
             sb_printf(&sb, "%s%s", n++ ? ", " : "", q);
             free(q);
         }
+        ti->attnums = xasprintf("{%s}", nums.data);
+        sb_free(&nums);
         sb_append(&sb, ")");
         /* No column to name (a table without columns, or with generated
          * ones only): COPY without a list reads the same, an empty list is
@@ -190,18 +244,24 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
     return NULL;
 }
 
-Error *catalog_load_sizes(Conn *c, TableSet *set)
+Error *catalog_load_sizes(Conn *c, TableSet *set, bool exact)
 {
     if (set->n == 0)
         return NULL;
     char *oids = catalog_oid_array(set);
     const char *params[1] = {oids};
     Result *r;
-    Error *e = conn_query_params(c,
-                                 "SELECT c.oid, pg_catalog.pg_table_size(c.oid) AS size "
-                                 "FROM pg_catalog.pg_class c "
-                                 "WHERE c.oid = ANY($1::pg_catalog.oid[])",
-                                 1, params, &r);
+    Error *e = conn_query_params(
+        c,
+        exact ? "SELECT c.oid, pg_catalog.pg_table_size(c.oid) AS size "
+                "FROM pg_catalog.pg_class c "
+                "WHERE c.oid = ANY($1::pg_catalog.oid[])"
+              : "SELECT c.oid, (c.relpages::pg_catalog.int8 + COALESCE(t.relpages, 0)) * "
+                "       pg_catalog.current_setting('block_size')::pg_catalog.int8 AS size "
+                "FROM pg_catalog.pg_class c "
+                "LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid "
+                "WHERE c.oid = ANY($1::pg_catalog.oid[])",
+        1, params, &r);
     free(oids);
     if (e)
         return error_prefix(e, "could not read table sizes");
@@ -234,8 +294,11 @@ void catalog_free(TableSet *set)
         free(t->reloptions);
         free(t->comment);
         free(t->copy_columns);
+        free(t->attnums);
     }
     free(set->items);
+    free(set->by_oid);
+    set->by_oid = NULL;
     set->items = NULL;
     set->n = 0;
 }

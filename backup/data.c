@@ -8,18 +8,22 @@
 
 #include "backup.h"
 #include "fileio.h"
+#include "filter.h"
 #include "jobq.h"
 #include "log.h"
 #include "progress.h"
 #include "snapshot.h"
 #include "util.h"
 
-enum { JOB_DONE = 1, JOB_DEFERRED, JOB_FAILED, JOB_SKIPPED };
+/* JOB_GONE: the table disappeared (dropped or renamed) after the snapshot;
+ * it has no data in the backup. */
+enum { JOB_DONE = 1, JOB_DEFERRED, JOB_FAILED, JOB_SKIPPED, JOB_GONE };
 
 typedef struct DataJob {
     const TableInfo *table;
     int status;
     Error *err;
+    char *change;       /* what DDL changed since the snapshot, or NULL */
     uint64_t rows;
     uint64_t raw_bytes;
     uint64_t file_bytes;
@@ -76,14 +80,20 @@ static Error *sink_write(void *ctx, const char *data, size_t len)
 }
 
 /* Copy one table into its data file. The caller's transaction holds the
- * snapshot and a lock on the table. */
+ * snapshot and a lock on the table. First the catalog of now is compared
+ * with the snapshot's: a table changed by DDL in between is still copied
+ * (its rows are then those after the change) but never silently. */
 static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
 {
     const TableInfo *t = job->table;
+    TableIdentity id = {t->oid, t->qualified, t->filenode, t->natts, t->attnums};
+    Error *e = snapshot_check_table(c, &id, &job->change);
+    if (e)
+        return e;
     job->file = backup_data_file_name(in->timestamp, t->oid, in->opts->compression);
     char *path = path_join(in->set_dir, job->file);
     Sink sink = {0};
-    Error *e = codec_writer_open(path, in->opts->compression, in->opts->compression_level,
+    e = codec_writer_open(path, in->opts->compression, in->opts->compression_level,
                                  &sink.writer);
     free(path);
     if (e)
@@ -117,15 +127,15 @@ static void *worker_main(void *arg)
             jobq_push(w->results, job);
             continue;
         }
-        bool busy = false;
+        bool busy = false, gone = false;
         /* A transaction per table, importing the snapshot every time (also
          * for the first table): every table is read as of the same instant. */
         Error *e = snapshot_import(w->conn, w->in->snapshot_id);
         if (!e)
-            e = snapshot_lock_nowait(w->conn, job->table->qualified, &busy);
-        if (!e && busy) {
+            e = snapshot_lock_nowait(w->conn, w->in->server, job->table->qualified, &busy, &gone);
+        if (!e && (busy || gone)) {
             e = snapshot_rollback(w->conn);
-            job->status = e ? JOB_FAILED : JOB_DEFERRED;
+            job->status = e ? JOB_FAILED : busy ? JOB_DEFERRED : JOB_GONE;
             job->err = e;
             jobq_push(w->results, job);
             continue;
@@ -179,6 +189,67 @@ static Error *open_workers(const DataPhaseInput *in, Worker *workers, int n, Job
             return error_prefix(e, "could not open worker connection %d", w->id);
     }
     return NULL;
+}
+
+/* The leader copies a table a worker could not lock. In the default mode it
+ * holds every lock already. With --no-lock it must take this one, waiting at
+ * most --lock-wait-timeout, inside a savepoint so that a timeout costs the
+ * table, not the snapshot. */
+static void leader_copy(const DataPhaseInput *in, DataJob *job)
+{
+    Conn *c = in->leader;
+    job->worker = 0;
+    Error *e = NULL;
+    if (in->no_lock) {
+        e = conn_exec(c, "SAVEPOINT gpbackup_deferred");
+        if (!e && in->opts->lock_wait_timeout > 0)
+            e = conn_execf(c, "SET LOCAL lock_timeout = %d", in->opts->lock_wait_timeout * 1000);
+        if (!e) {
+            char *names[1] = {job->table->qualified};
+            char *sql = snapshot_lock_statement(in->server, names, 1, false);
+            e = conn_exec(c, sql);
+            free(sql);
+        }
+        if (e && (strcmp(e->sqlstate, "55P03") == 0 || strcmp(e->sqlstate, "42P01") == 0)) {
+            bool gone = strcmp(e->sqlstate, "42P01") == 0;
+            error_free(e);
+            e = conn_exec(c, "ROLLBACK TO SAVEPOINT gpbackup_deferred");
+            if (!e) {
+                job->status = JOB_GONE;
+                job->change = xstrdup(gone ? "dropped or renamed during the backup"
+                                           : "still locked by another session when "
+                                             "--lock-wait-timeout ran out");
+                return;
+            }
+        }
+        if (!e)
+            e = conn_exec(c, "SET LOCAL lock_timeout = 0");
+        if (!e)
+            e = conn_exec(c, "RELEASE SAVEPOINT gpbackup_deferred");
+    }
+    if (!e)
+        e = copy_table(c, in, job);
+    job->status = e ? JOB_FAILED : JOB_DONE;
+    job->err = e;
+}
+
+static void note_change(DataPhaseStats *st, const DataJob *job)
+{
+    if (!job->change)
+        return;
+    char *name = filter_format_table_name(job->table->schema, job->table->name);
+    if (job->status == JOB_GONE)
+        log_warning("table %s was not backed up: %s", job->table->qualified, job->change);
+    else
+        log_warning("table %s changed during the backup: %s; its data is from after the "
+                    "change, not from the snapshot",
+                    job->table->qualified, job->change);
+    strlist_push(&st->changed_tables, name);
+    char *what = job->status == JOB_GONE ? xasprintf("not backed up: %s", job->change)
+                                         : xstrdup(job->change);
+    strlist_push(&st->changes, what);
+    free(what);
+    free(name);
 }
 
 static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
@@ -257,11 +328,8 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
              * behind a queued ACCESS EXCLUSIVE request: copy it here. */
             job = deferred[next_deferred++];
             log_info("copying deferred table %s on connection 0", job->table->qualified);
-            Error *e = copy_table(in->leader, in, job);
-            job->worker = 0;
-            job->status = e ? JOB_FAILED : JOB_DONE;
-            job->err = e;
-            if (!e)
+            leader_copy(in, job);
+            if (job->status == JOB_DONE)
                 st->tables_deferred++;
         } else if (next_deferred < ndeferred) {
             job = deferred[next_deferred++];
@@ -280,7 +348,14 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
             deferred[ndeferred++] = job;
             continue; /* still pending */
         case JOB_DONE:
+            note_change(st, job);
             record_done(toc, st, job);
+            work_done += job->table->size + 8192;
+            break;
+        case JOB_GONE:
+            if (!job->change)
+                job->change = xstrdup("dropped or renamed during the backup");
+            note_change(st, job);
             work_done += job->table->size + 8192;
             break;
         case JOB_FAILED:
@@ -309,6 +384,7 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
     for (size_t i = 0; i < njobs; i++) {
         error_free(jobs[i]->err);
         free(jobs[i]->file);
+        free(jobs[i]->change);
         free(jobs[i]);
     }
     free(jobs);

@@ -13,6 +13,7 @@ typedef struct TableExtras {
     Result *checks;    /* conrelid, conname, def, comment */
     Result *identity;  /* attrelid, attname, sequence parameters */
     Result *parts;     /* oid, partkey, parent_schema, parent_name, bound */
+    RowIndex checks_ix, identity_ix, parts_ix;
 } TableExtras;
 
 static Error *load_extras(MetaContext *ctx, TableExtras *x)
@@ -41,7 +42,8 @@ static Error *load_extras(MetaContext *ctx, TableExtras *x)
             "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
             "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
             "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-            "  AND d.deptype = 'i' AND d.refobjid = ANY($1::pg_catalog.oid[])",
+            "  AND d.deptype = 'i' AND d.refobjid = ANY($1::pg_catalog.oid[]) "
+            "ORDER BY d.refobjid",
             1, params, &x->identity);
     if (!e)
         e = conn_query_params(
@@ -55,32 +57,27 @@ static Error *load_extras(MetaContext *ctx, TableExtras *x)
             "LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND c.relispartition "
             "LEFT JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
             "LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
-            "WHERE c.oid = ANY($1::pg_catalog.oid[]) AND (c.relkind = 'p' OR c.relispartition)",
+            "WHERE c.oid = ANY($1::pg_catalog.oid[]) AND (c.relkind = 'p' OR c.relispartition) "
+            "ORDER BY c.oid",
             1, params, &x->parts);
     free(oids);
-    return e;
-}
-
-static int find_row(const Result *r, const char *col, uint32_t oid, int from)
-{
-    char buf[16];
-    snprintf(buf, sizeof buf, "%u", oid);
-    for (int i = from; i < result_rows(r); i++)
-        if (strcmp(result_str(r, i, col), buf) == 0)
-            return i;
-    return -1;
+    if (e)
+        return e;
+    meta_row_index(&x->checks_ix, x->checks, "conrelid");
+    meta_row_index(&x->identity_ix, x->identity, "attrelid");
+    meta_row_index(&x->parts_ix, x->parts, "oid");
+    return NULL;
 }
 
 static void append_identity(MetaContext *ctx, StrBuf *sb, const TableInfo *t, const Column *col,
-                            const Result *ident)
+                            const Result *ident, const RowIndex *ix)
 {
-    char buf[16];
-    snprintf(buf, sizeof buf, "%u", t->oid);
     /* The sequence's type is the column's: naming it again is an error. */
     sb_printf(sb, " GENERATED %s AS IDENTITY", col->identity == 'a' ? "ALWAYS" : "BY DEFAULT");
-    for (int i = 0; i < result_rows(ident); i++) {
-        if (strcmp(result_str(ident, i, "attrelid"), buf) != 0 ||
-            strcmp(result_str(ident, i, "attname"), col->name) != 0)
+    int n;
+    int first = meta_row_find(ix, t->oid, &n);
+    for (int i = first; i >= 0 && i < first + n; i++) {
+        if (strcmp(result_str(ident, i, "attname"), col->name) != 0)
             continue;
         char *seq = conn_quote_qualified(ctx->conn, result_str(ident, i, "nspname"),
                                          result_str(ident, i, "relname"));
@@ -101,8 +98,9 @@ static void append_identity(MetaContext *ctx, StrBuf *sb, const TableInfo *t, co
 static int append_checks(MetaContext *ctx, StrBuf *sb, const TableInfo *t, const TableExtras *x,
                          int n)
 {
-    for (int i = find_row(x->checks, "conrelid", t->oid, 0); i >= 0;
-         i = find_row(x->checks, "conrelid", t->oid, i + 1)) {
+    int count;
+    int first = meta_row_find(&x->checks_ix, t->oid, &count);
+    for (int i = first; i >= 0 && i < first + count; i++) {
         char *cn = conn_quote_ident(ctx->conn, result_str(x->checks, i, "conname"));
         sb_printf(sb, "%s\n    CONSTRAINT %s %s", n++ ? "," : "", cn,
                   result_str(x->checks, i, "def"));
@@ -113,7 +111,8 @@ static int append_checks(MetaContext *ctx, StrBuf *sb, const TableInfo *t, const
 
 static void table_sql(MetaContext *ctx, const TableInfo *t, const TableExtras *x, StrBuf *sb)
 {
-    int p = find_row(x->parts, "oid", t->oid, 0);
+    int nparts;
+    int p = meta_row_find(&x->parts_ix, t->oid, &nparts);
     bool partition = p >= 0 && !result_isnull(x->parts, p, "bound");
     sb_printf(sb, "CREATE %sTABLE %s", t->persistence == 'u' ? "UNLOGGED " : "", t->qualified);
     if (partition) {
@@ -146,7 +145,7 @@ static void table_sql(MetaContext *ctx, const TableInfo *t, const TableExtras *x
             if (col->notnull)
                 sb_append(sb, " NOT NULL");
             if (col->identity)
-                append_identity(ctx, sb, t, col, x->identity);
+                append_identity(ctx, sb, t, col, x->identity, &x->identity_ix);
         }
         append_checks(ctx, sb, t, x, n);
         sb_append(sb, "\n)");
@@ -169,8 +168,9 @@ static void table_sql(MetaContext *ctx, const TableInfo *t, const TableExtras *x
         free(cwhat);
         free(cn);
     }
-    for (int i = find_row(x->checks, "conrelid", t->oid, 0); i >= 0;
-         i = find_row(x->checks, "conrelid", t->oid, i + 1)) {
+    int count;
+    int first = meta_row_find(&x->checks_ix, t->oid, &count);
+    for (int i = first; i >= 0 && i < first + count; i++) {
         if (result_isnull(x->checks, i, "comment"))
             continue;
         char *cn = conn_quote_ident(ctx->conn, result_str(x->checks, i, "conname"));
@@ -216,6 +216,9 @@ done:
     result_free(x.checks);
     result_free(x.identity);
     result_free(x.parts);
+    meta_row_index_free(&x.checks_ix);
+    meta_row_index_free(&x.identity_ix);
+    meta_row_index_free(&x.parts_ix);
     return e;
 }
 

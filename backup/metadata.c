@@ -92,6 +92,54 @@ const TableInfo *meta_table(const MetaContext *ctx, uint32_t oid)
     return catalog_find(ctx->tables, oid);
 }
 
+void meta_row_index(RowIndex *ix, const Result *r, const char *column)
+{
+    memset(ix, 0, sizeof *ix);
+    int rows = result_rows(r);
+    ix->oids = xcalloc((size_t)rows + 1, sizeof(uint32_t));
+    ix->first = xcalloc((size_t)rows + 1, sizeof(int));
+    ix->count = xcalloc((size_t)rows + 1, sizeof(int));
+    int col = result_col(r, column);
+    for (int i = 0; i < rows; i++) {
+        const char *v = result_get(r, i, col);
+        uint32_t oid = (uint32_t)strtoul(v ? v : "0", NULL, 10);
+        if (ix->n && ix->oids[ix->n - 1] == oid) {
+            ix->count[ix->n - 1]++;
+            continue;
+        }
+        ix->oids[ix->n] = oid;
+        ix->first[ix->n] = i;
+        ix->count[ix->n] = 1;
+        ix->n++;
+    }
+}
+
+int meta_row_find(const RowIndex *ix, uint32_t oid, int *count)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->oids[mid] == oid) {
+            *count = ix->count[mid];
+            return ix->first[mid];
+        }
+        if (ix->oids[mid] < oid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *count = 0;
+    return -1;
+}
+
+void meta_row_index_free(RowIndex *ix)
+{
+    free(ix->oids);
+    free(ix->first);
+    free(ix->count);
+    memset(ix, 0, sizeof *ix);
+}
+
 void metadata_context_free(MetaContext *ctx)
 {
     sb_free(&ctx->sql);

@@ -20,7 +20,7 @@ enum {
     OPT_INCLUDE_SCHEMA_FILE, OPT_EXCLUDE_SCHEMA, OPT_EXCLUDE_SCHEMA_FILE, OPT_INCLUDE_TABLE,
     OPT_INCLUDE_TABLE_FILE, OPT_EXCLUDE_TABLE, OPT_EXCLUDE_TABLE_FILE, OPT_DATA_ONLY,
     OPT_METADATA_ONLY, OPT_LOCK_WAIT_TIMEOUT, OPT_VERBOSE, OPT_QUIET, OPT_DEBUG, OPT_HELP,
-    OPT_VERSION, OPT_TIMESTAMP, OPT_CREATE_DB, OPT_REDIRECT_DB, OPT_ON_ERROR_CONTINUE
+    OPT_VERSION, OPT_NO_LOCK, OPT_TIMESTAMP, OPT_CREATE_DB, OPT_REDIRECT_DB, OPT_ON_ERROR_CONTINUE
 };
 
 #define COMMON_OPTIONS                                                            \
@@ -52,6 +52,7 @@ static const struct option backup_long_options[] = {
     {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
     {"no-compression", no_argument, NULL, OPT_NO_COMPRESSION},
     {"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT_TIMEOUT},
+    {"no-lock", no_argument, NULL, OPT_NO_LOCK},
     {NULL, 0, NULL, 0}};
 
 static const struct option restore_long_options[] = {
@@ -84,6 +85,9 @@ static const char backup_help[] =
     "  --jobs N                   worker connections for the data (default 1)\n"
     "  --lock-wait-timeout SECS   give up when table locks are not granted in time\n"
     "                             (default 0: wait without limit)\n"
+    "  --no-lock                  take no table locks up front; each table is locked only\n"
+    "                             while it is copied, and tables changed by DDL during the\n"
+    "                             backup are reported (exit 1)\n"
     "\n"
     "Content:\n"
     "  --data-only                back up data only\n"
@@ -339,6 +343,9 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
             break;
         case OPT_NO_COMPRESSION:
             o->no_compression = true;
+            break;
+        case OPT_NO_LOCK:
+            o->no_lock = true;
             break;
         case OPT_LOCK_WAIT_TIMEOUT:
             e = parse_int("lock-wait-timeout", optarg, 0, INT_MAX / 1000, &o->lock_wait_timeout,

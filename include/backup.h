@@ -11,7 +11,9 @@
 #include "conn.h"
 #include "error.h"
 #include "options.h"
+#include "snapshot.h"
 #include "toc.h"
+#include "util.h"
 
 /* Run a backup. command_line is shown in logs and the report. On return
  * *timestamp (caller owns, may be NULL when nothing started) names the
@@ -28,6 +30,8 @@ typedef struct DataPhaseInput {
     const char *set_dir;
     const char *timestamp;
     TableSet *tables;
+    const ServerInfo *server;
+    bool no_lock;                 /* the leader holds no table locks */
 } DataPhaseInput;
 
 typedef struct DataPhaseStats {
@@ -36,6 +40,10 @@ typedef struct DataPhaseStats {
     uint64_t rows;
     uint64_t raw_bytes;
     uint64_t file_bytes;
+    /* Tables whose definition or storage changed after the snapshot, and
+     * what changed (same order); each also logged as a warning. */
+    StrList changed_tables;
+    StrList changes;
 } DataPhaseStats;
 
 /* Copy every table of in->tables with opts->jobs workers; adds one data

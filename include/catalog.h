@@ -14,6 +14,7 @@
 
 typedef struct Column {
     char *name;
+    int attnum;
     char *type;          /* format_type(), schema-qualified where needed */
     bool notnull;
     char *default_expr;  /* NULL when none (or when generated) */
@@ -37,11 +38,15 @@ typedef struct TableInfo {
     size_t ncolumns;
     char *copy_columns;  /* "(\"a\", \"b\")": every column COPY reads and writes */
     uint64_t size;       /* bytes on disk (table + TOAST), for scheduling and ETA */
+    uint32_t filenode;   /* relfilenode under the snapshot */
+    int natts;           /* relnatts under the snapshot */
+    char *attnums;       /* "{1,2,4}": attribute numbers of the copied columns */
 } TableInfo;
 
 typedef struct TableSet {
     TableInfo *items;
     size_t n;
+    size_t *by_oid;      /* indexes into items, sorted by oid, for catalog_find */
 } TableSet;
 
 /* Every user table the filter keeps (system schemas and extension members
@@ -52,15 +57,17 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out);
 /* Fill columns and copy_columns of every table (one query). */
 Error *catalog_load_columns(Conn *c, TableSet *set);
 
-/* Fill size of every table; call once the tables are locked, so that the
- * size functions never wait behind another session's lock request. */
-Error *catalog_load_sizes(Conn *c, TableSet *set);
+/* Fill size of every table. With exact, from the size functions: call
+ * that once the tables are locked, as they take a lock and would wait behind
+ * another session's lock request. Otherwise estimated from pg_class, which
+ * takes no lock (--no-lock). */
+Error *catalog_load_sizes(Conn *c, TableSet *set, bool exact);
 
 /* "{1,2,3}" array literal of the set's oids, for = ANY($1::oid[]). Caller owns. */
 char *catalog_oid_array(const TableSet *set);
 
-/* Find a table by oid (binary search over a sorted index built lazily is
- * not needed: sets are scanned linearly by callers that need it). */
+/* Find a table by oid, NULL when it is not in the set (binary search: the
+ * metadata writers look up every catalog row of 100,000-table sets). */
 TableInfo *catalog_find(const TableSet *set, uint32_t oid);
 
 void catalog_free(TableSet *set);

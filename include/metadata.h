@@ -49,6 +49,20 @@ bool meta_keep_schema(const MetaContext *ctx, const char *schema);
 /* The table in the backup set with this oid, or NULL when filtered out. */
 const TableInfo *meta_table(const MetaContext *ctx, uint32_t oid);
 
+/* Rows of a query result grouped by an oid column, for lookups without a
+ * scan per object. The result must be ordered by that column. */
+typedef struct RowIndex {
+    uint32_t *oids;
+    int *first;
+    int *count;
+    size_t n;
+} RowIndex;
+
+void meta_row_index(RowIndex *ix, const Result *r, const char *column);
+/* First row for oid and the number of rows (*count), or -1 and 0. */
+int meta_row_find(const RowIndex *ix, uint32_t oid, int *count);
+void meta_row_index_free(RowIndex *ix);
+
 /* Every type module. */
 extern const MetaType meta_schemas;
 extern const MetaType meta_types;

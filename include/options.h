@@ -25,6 +25,7 @@ typedef struct BackupOptions {
     bool data_only;
     bool metadata_only;
     int lock_wait_timeout;      /* seconds; 0 = wait forever */
+    bool no_lock;               /* no up-front locks; detect DDL races instead */
     LogLevel log_level;
     bool help;
     bool version;

@@ -61,7 +61,8 @@ static bool toc_has_table(const Toc *toc, const char *schema, const char *name)
             return true;
     for (size_t i = 0; i < toc->nentries[TOC_PREDATA]; i++) {
         const TocEntry *e = &toc->entries[TOC_PREDATA][i];
-        if (strcmp(e->objecttype, "TABLE") == 0 && strcmp(e->schema, schema) == 0 &&
+        if ((strcmp(e->objecttype, "TABLE") == 0 || strcmp(e->objecttype, "VIEW") == 0) &&
+            strcmp(e->schema, schema) == 0 &&
             strcmp(e->name, name) == 0)
             return true;
     }

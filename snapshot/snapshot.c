@@ -3,6 +3,8 @@
  * one instant however many workers there are. */
 #include "snapshot.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,33 +26,133 @@ Error *snapshot_export(Conn *leader, char **snapshot_id)
     return NULL;
 }
 
-Error *snapshot_lock_tables(Conn *leader, char *const *names, size_t n, size_t batch_size,
-                            int lock_wait_timeout, void (*progress)(size_t, size_t))
+void snapshot_parse_version(const char *version, ServerInfo *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *gp = strstr(version, "Greenplum Database ");
+    if (strstr(version, "Cloudberry")) {
+        out->flavor = SERVER_CLOUDBERRY;
+    } else if (gp) {
+        out->flavor = SERVER_GREENPLUM;
+        sscanf(gp + strlen("Greenplum Database "), "%d.%d", &out->gp_major, &out->gp_minor);
+    }
+}
+
+Error *snapshot_detect_server(Conn *c, ServerInfo *out)
+{
+    Result *r;
+    Error *e = conn_query(c, "SELECT pg_catalog.version()", &r);
+    if (e)
+        return e;
+    snapshot_parse_version(result_get(r, 0, 0), out);
+    result_free(r);
+    return NULL;
+}
+
+char *snapshot_lock_statement(const ServerInfo *srv, char *const *names, size_t n, bool nowait)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    sb_append(&sb, "LOCK TABLE ");
+    for (size_t j = 0; j < n; j++) {
+        if (j)
+            sb_append(&sb, ", ");
+        sb_append(&sb, names[j]);
+    }
+    sb_append(&sb, " IN ACCESS SHARE MODE");
+    if (nowait)
+        sb_append(&sb, " NOWAIT");
+    /* On Greenplum the coordinator's lock is enough to keep DDL out; locking
+     * on every segment too would multiply the lock table use by the number of
+     * segments. Cloudberry has no such clause. */
+    if (srv && srv->flavor == SERVER_GREENPLUM) {
+        if (srv->gp_major >= 7)
+            sb_append(&sb, " COORDINATOR ONLY");
+        else if (srv->gp_major == 6 && srv->gp_minor >= 21)
+            sb_append(&sb, " MASTER ONLY");
+    }
+    return sb_steal(&sb);
+}
+
+/* After a lock wait timed out: who holds, or waits ahead of us for, an
+ * ACCESS EXCLUSIVE lock on these tables? Asked on a connection of its own,
+ * because the leader's transaction is aborted by the timeout. */
+static void describe_blockers(Error *err, const ConnOptions *opts, int leader_pid,
+                              const uint32_t *oids, size_t n)
+{
+    if (!opts || !oids)
+        return;
+    Conn *c;
+    Error *e = conn_open(opts, NULL, "gpbackup lock diagnostics", &c);
+    if (e) {
+        error_free(e);
+        return;
+    }
+    StrBuf arr;
+    sb_init(&arr);
+    sb_append(&arr, "{");
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&arr, "%s%u", i ? "," : "", oids[i]);
+    sb_append(&arr, "}");
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", leader_pid);
+    const char *params[2] = {arr.data, pid};
+    Result *r;
+    e = conn_query_params(
+        c,
+        "SELECT l.pid, l.granted, a.usename, a.application_name, a.query_start, "
+        "       pg_catalog.left(pg_catalog.regexp_replace(a.query, '\\s+', ' ', 'g'), 200) AS query, "
+        "       l.relation::pg_catalog.regclass AS rel "
+        "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' "
+        "  AND l.relation = ANY($1::pg_catalog.oid[]) AND l.pid <> $2::pg_catalog.int4 "
+        "ORDER BY l.granted DESC, a.query_start LIMIT 5",
+        2, params, &r);
+    sb_free(&arr);
+    if (!e) {
+        StrBuf d;
+        sb_init(&d);
+        for (int i = 0; i < result_rows(r); i++)
+            sb_printf(&d, "%ssession %s (user %s, application \"%s\", query started %s) %s an "
+                          "ACCESS EXCLUSIVE lock on %s: %s",
+                      i ? "; " : "", result_str(r, i, "pid"), result_str(r, i, "usename"),
+                      result_str(r, i, "application_name"), result_str(r, i, "query_start"),
+                      result_bool(r, i, "granted") ? "holds" : "waits for",
+                      result_str(r, i, "rel"), result_str(r, i, "query"));
+        if (d.len)
+            error_detail(err, "%s", d.data);
+        sb_free(&d);
+        result_free(r);
+    }
+    error_free(e);
+    conn_close(c);
+}
+
+Error *snapshot_lock_tables(Conn *leader, const ServerInfo *srv, char *const *names,
+                            const uint32_t *oids, size_t n, size_t batch_size,
+                            int lock_wait_timeout, const ConnOptions *diag_opts,
+                            void (*progress)(size_t, size_t))
 {
     Error *e = NULL;
     if (lock_wait_timeout > 0)
         e = conn_execf(leader, "SET LOCAL lock_timeout = %d", lock_wait_timeout * 1000);
     if (e)
         return e;
-    StrBuf sb;
-    sb_init(&sb);
     for (size_t i = 0; i < n && !e; i += batch_size) {
         size_t end = i + batch_size < n ? i + batch_size : n;
-        sb_reset(&sb);
-        sb_append(&sb, "LOCK TABLE ");
-        for (size_t j = i; j < end; j++) {
-            if (j > i)
-                sb_append(&sb, ", ");
-            sb_append(&sb, names[j]);
-        }
-        sb_append(&sb, " IN ACCESS SHARE MODE");
-        e = conn_exec(leader, sb.data);
+        char *sql = snapshot_lock_statement(srv, names + i, end - i, false);
+        e = conn_exec(leader, sql);
+        free(sql);
         if (e) {
             if (strcmp(e->sqlstate, "55P03") == 0) {
-                error_prefix(e, "could not lock the tables to back up within %d seconds",
-                             lock_wait_timeout);
-                error_hint(e, "another session holds a conflicting lock; wait for it to finish "
-                              "or raise --lock-wait-timeout");
+                error_free(e);
+                e = ERROR_NEW(ERR_SQL, "could not lock the tables to back up within %d seconds "
+                                       "(--lock-wait-timeout)",
+                              lock_wait_timeout);
+                describe_blockers(e, diag_opts, conn_backend_pid(leader), oids ? oids + i : NULL,
+                                  end - i);
+                error_hint(e, "wait for the blocking session to finish, raise "
+                              "--lock-wait-timeout, or use --no-lock");
             } else {
                 error_prefix(e, "could not lock the tables to back up");
             }
@@ -58,10 +160,99 @@ Error *snapshot_lock_tables(Conn *leader, char *const *names, size_t n, size_t b
             progress(end, n);
         }
     }
-    sb_free(&sb);
     if (!e && lock_wait_timeout > 0)
         e = conn_exec(leader, "SET LOCAL lock_timeout = 0");
     return e;
+}
+
+/* current_setting(name, true) is NULL for settings a server does not have
+ * (Greenplum 6 lacks some): count them as 0. */
+#define SETTING(name) "COALESCE(pg_catalog.current_setting('" name "', true), '0')::pg_catalog.int8"
+
+Error *snapshot_check_lock_capacity(Conn *leader, size_t nrelations)
+{
+    Result *r;
+    Error *e = conn_query(
+        leader,
+        "SELECT " SETTING("max_locks_per_transaction") " AS per_xact, "
+        "       " SETTING("max_connections") " + " SETTING("autovacuum_max_workers") " + 1 + "
+        "       " SETTING("max_worker_processes") " + " SETTING("max_wal_senders") " + "
+        "       " SETTING("max_prepared_transactions") " AS slots, "
+        "       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_locks WHERE NOT fastpath) AS in_use",
+        &r);
+    if (e)
+        return error_prefix(e, "could not read the lock settings");
+    long long per_xact = result_int(r, 0, "per_xact");
+    long long slots = result_int(r, 0, "slots");
+    long long in_use = result_int(r, 0, "in_use");
+    result_free(r);
+    long long capacity = per_xact * slots;
+    /* Head room for the workers' own locks and for everyone else. */
+    long long needed = (long long)nrelations + in_use + 2 * per_xact;
+    if (needed <= capacity)
+        return NULL;
+    long long want = slots ? (needed + slots - 1) / slots : needed;
+    e = ERROR_NEW(ERR_USAGE, "too many tables to lock: %zu tables, the server's lock table holds "
+                             "about %lld locks",
+                  nrelations, capacity);
+    error_detail(e, "max_locks_per_transaction (%lld) times %lld server slots (max_connections, "
+                    "background workers, max_prepared_transactions) gives %lld; %lld locks are in "
+                    "use",
+                 per_xact, slots, capacity, in_use);
+    return error_hint(e, "raise max_locks_per_transaction to at least %lld (a server restart is "
+                         "needed), or back up with --no-lock, which locks one table at a time",
+                      want);
+}
+
+Error *snapshot_check_connections(Conn *leader, int needed)
+{
+    Result *r;
+    /* backend_type appeared in PostgreSQL 10; before it (Greenplum 6) the
+     * view lists client sessions only. */
+    bool has_type = conn_server_version(leader) >= 100000;
+    char *sql = xasprintf(
+        "SELECT " SETTING("max_connections") " AS max_conn, "
+        "       " SETTING("superuser_reserved_connections") " AS reserved, "
+        "       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity "
+        "         WHERE %s) AS used, "
+        "       (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS super, "
+        "       (SELECT rolconnlimit FROM pg_catalog.pg_roles WHERE rolname = current_user) AS role_limit, "
+        "       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity "
+        "         WHERE usename = current_user) AS role_used, "
+        "       (SELECT datconnlimit FROM pg_catalog.pg_database "
+        "         WHERE datname = pg_catalog.current_database()) AS db_limit, "
+        "       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity "
+        "         WHERE datname = pg_catalog.current_database()) AS db_used",
+        has_type ? "backend_type = 'client backend'" : "true");
+    Error *e = conn_query(leader, sql, &r);
+    free(sql);
+    if (e)
+        return error_prefix(e, "could not read the connection settings");
+    long long free_conn = result_int(r, 0, "max_conn") - result_int(r, 0, "used") -
+                          (result_bool(r, 0, "super") ? 0 : result_int(r, 0, "reserved"));
+    long long role_limit = result_int(r, 0, "role_limit");
+    long long role_free = role_limit < 0 ? needed : role_limit - result_int(r, 0, "role_used");
+    long long db_limit = result_int(r, 0, "db_limit");
+    long long db_free = db_limit < 0 ? needed : db_limit - result_int(r, 0, "db_used");
+    result_free(r);
+    const char *what = NULL;
+    long long have = 0;
+    if (free_conn < needed) {
+        what = "max_connections";
+        have = free_conn;
+    } else if (role_free < needed) {
+        what = "the connection limit of the role (ALTER ROLE ... CONNECTION LIMIT)";
+        have = role_free;
+    } else if (db_free < needed) {
+        what = "the connection limit of the database (ALTER DATABASE ... CONNECTION LIMIT)";
+        have = db_free;
+    }
+    if (!what)
+        return NULL;
+    e = ERROR_NEW(ERR_USAGE, "not enough free connections on the server: %d needed, %lld free",
+                  needed, have < 0 ? 0 : have);
+    error_detail(e, "the limit reached is %s", what);
+    return error_hint(e, "lower --jobs, or raise %s", what);
 }
 
 Error *snapshot_import(Conn *worker, const char *snapshot_id)
@@ -85,16 +276,86 @@ Error *snapshot_import(Conn *worker, const char *snapshot_id)
  * because the leader's wait is in our process, not in the lock manager. With
  * NOWAIT the worker gives the table up and the leader, which already holds
  * the lock, copies it itself. */
-Error *snapshot_lock_nowait(Conn *worker, const char *qualified_name, bool *busy)
+Error *snapshot_lock_nowait(Conn *worker, const ServerInfo *srv, const char *qualified_name,
+                            bool *busy, bool *gone)
 {
     *busy = false;
-    Error *e = conn_execf(worker, "LOCK TABLE %s IN ACCESS SHARE MODE NOWAIT", qualified_name);
+    *gone = false;
+    /* The statement builder takes the leader's name array; one name here. */
+    char *names[1] = {(char *)(uintptr_t)qualified_name};
+    char *sql = snapshot_lock_statement(srv, names, 1, true);
+    Error *e = conn_exec(worker, sql);
+    free(sql);
     if (e && strcmp(e->sqlstate, "55P03") == 0) {
         error_free(e);
         *busy = true;
         return NULL;
     }
+    if (e && strcmp(e->sqlstate, "42P01") == 0) {
+        error_free(e);
+        *gone = true;
+        return NULL;
+    }
     return e;
+}
+
+/* Everything here reads the catalog through the server's caches, which
+ * always show the latest committed state, while plain queries in this
+ * transaction see the snapshot: comparing the two finds DDL committed after
+ * the snapshot. The caller holds the table's lock, so nothing can change
+ * between this check and the copy. */
+Error *snapshot_check_table(Conn *c, const TableIdentity *t, char **change)
+{
+    *change = NULL;
+    char oid[16], natts[16];
+    snprintf(oid, sizeof oid, "%u", t->oid);
+    snprintf(natts, sizeof natts, "%d", t->natts);
+    const char *params[4] = {t->qualified, oid, natts, t->attnums};
+    Result *r;
+    Error *e = conn_query_params(
+        c,
+        "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid AS cur_oid, "
+        "       pg_catalog.pg_relation_filenode($2::pg_catalog.oid) AS cur_filenode, "
+        "       pg_catalog.has_column_privilege($2::pg_catalog.oid, "
+        "           ($3::pg_catalog.int4 + 1)::pg_catalog.int2, 'SELECT') IS NOT NULL AS added, "
+        "       (SELECT pg_catalog.count(*) FROM pg_catalog.unnest($4::pg_catalog.int2[]) a "
+        "         WHERE pg_catalog.has_column_privilege($2::pg_catalog.oid, a, 'SELECT') IS NULL) "
+        "         AS dropped",
+        4, params, &r);
+    if (e)
+        return error_prefix(e, "could not check table %s for changes", t->qualified);
+    StrBuf sb;
+    sb_init(&sb);
+    if (result_isnull(r, 0, "cur_oid") || strcmp(result_str(r, 0, "cur_oid"), oid) != 0) {
+        sb_append(&sb, "dropped and re-created");
+    } else {
+        if (t->filenode && (uint32_t)strtoul(result_str(r, 0, "cur_filenode"), NULL, 10) != t->filenode)
+            sb_append(&sb, "truncated or rewritten (TRUNCATE, VACUUM FULL, CLUSTER or a rewriting "
+                           "ALTER TABLE)");
+        if (result_bool(r, 0, "added"))
+            sb_printf(&sb, "%scolumns added", sb.len ? "; " : "");
+        if (result_int(r, 0, "dropped") > 0)
+            sb_printf(&sb, "%scolumns dropped", sb.len ? "; " : "");
+    }
+    result_free(r);
+    if (sb.len)
+        *change = sb_steal(&sb);
+    else
+        sb_free(&sb);
+    return NULL;
+}
+
+const char *snapshot_last_operation_sql(void)
+{
+    return "SELECT n.nspname, c.relname, o.staactionname, o.stasubtype, o.statime "
+           "FROM pg_catalog.pg_stat_last_operation o "
+           "JOIN pg_catalog.pg_class c ON c.oid = o.objid "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+           "WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+           "  AND o.objid = ANY($1::pg_catalog.oid[]) "
+           "  AND o.statime >= $2::pg_catalog.timestamptz "
+           "  AND o.staactionname IN ('TRUNCATE', 'ALTER', 'DROP', 'VACUUM', 'REINDEX') "
+           "ORDER BY o.statime, n.nspname, c.relname";
 }
 
 Error *snapshot_commit(Conn *c)
