@@ -316,8 +316,13 @@ static Error *step_data(BackupState *s)
 
 static Error *step_toc(BackupState *s)
 {
+    /* The data files were written without a sync each: one for all now,
+     * before the TOC that lists them and the status that declares them. */
+    Error *e = file_sync_dir_tree(s->set_dir);
+    if (e)
+        return e;
     char *path = set_file(s, "toc.yaml");
-    Error *e = toc_write(s->toc, path);
+    e = toc_write(s->toc, path);
     free(path);
     return e;
 }

@@ -79,17 +79,21 @@ static Error *sink_write(void *ctx, const char *data, size_t len)
     return NULL;
 }
 
-/* Copy one table into its data file. The caller's transaction holds the
- * snapshot and a lock on the table. First the catalog of now is compared
- * with the snapshot's: a table changed by DDL in between is still copied
- * (its rows are then those after the change) but never silently. */
+/* Before a copy the catalog of now is compared with the snapshot's: a
+ * table changed by DDL in between is still copied (its rows are then those
+ * after the change) but never silently. */
+static TableIdentity table_identity(const TableInfo *t)
+{
+    TableIdentity id = {t->oid, t->qualified, t->filenode, t->natts, t->attnums};
+    return id;
+}
+
+/* Copy one table into its data file; the caller's transaction holds the
+ * snapshot and the table's lock, and has checked the table for changes. */
 static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
 {
     const TableInfo *t = job->table;
-    TableIdentity id = {t->oid, t->qualified, t->filenode, t->natts, t->attnums};
-    Error *e = snapshot_check_table(c, &id, &job->change);
-    if (e)
-        return e;
+    Error *e;
     job->file = backup_data_file_name(in->timestamp, t->oid, in->opts->compression);
     char *path = path_join(in->set_dir, job->file);
     Sink sink = {0};
@@ -98,6 +102,8 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
     free(path);
     if (e)
         return e;
+    /* Made durable all at once before the backup is declared complete. */
+    codec_writer_defer_sync(sink.writer);
     sink.buf = xmalloc(SINK_BUFFER);
     char *sql = xasprintf("COPY %s %s TO STDOUT WITH (FORMAT csv)", t->qualified, t->copy_columns);
     e = conn_copy_out(c, sql, sink_write, &sink, &job->rows);
@@ -130,9 +136,9 @@ static void *worker_main(void *arg)
         bool busy = false, gone = false;
         /* A transaction per table, importing the snapshot every time (also
          * for the first table): every table is read as of the same instant. */
-        Error *e = snapshot_import(w->conn, w->in->snapshot_id);
-        if (!e)
-            e = snapshot_lock_nowait(w->conn, w->in->server, job->table->qualified, &busy, &gone);
+        TableIdentity id = table_identity(job->table);
+        Error *e = snapshot_begin_table(w->conn, w->in->snapshot_id, w->in->server, &id, &busy,
+                                        &gone, &job->change);
         if (!e && (busy || gone)) {
             e = snapshot_rollback(w->conn);
             job->status = e ? JOB_FAILED : busy ? JOB_DEFERRED : JOB_GONE;
@@ -227,6 +233,9 @@ static void leader_copy(const DataPhaseInput *in, DataJob *job)
         if (!e)
             e = conn_exec(c, "RELEASE SAVEPOINT gpbackup_deferred");
     }
+    TableIdentity id = table_identity(job->table);
+    if (!e)
+        e = snapshot_check_table(c, &id, &job->change);
     if (!e)
         e = copy_table(c, in, job);
     job->status = e ? JOB_FAILED : JOB_DONE;

@@ -92,6 +92,7 @@ struct CodecWriter {
     char *tmp_path;
     int fd;
     bool failed;          /* a write failed: the stream is unusable */
+    bool defer_sync;      /* the caller syncs the whole directory later */
     uint64_t raw_bytes;
     uint64_t file_bytes;
     unsigned char *out;   /* compressed bytes not yet written */
@@ -292,7 +293,7 @@ Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_by
         err = gzip_step(w, NULL, 0, Z_FINISH);
     if (!err)
         err = writer_flush(w);
-    if (!err)
+    if (!err && !w->defer_sync)
         err = file_fsync_fd(w->fd, w->tmp_path);
     if (!err) {
         err = file_close(w->fd, w->tmp_path);
@@ -304,9 +305,11 @@ Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_by
         writer_discard(w);
         return err;
     }
-    char *dir = path_dirname(w->path);
-    err = file_fsync_dir(dir);
-    free(dir);
+    if (!w->defer_sync) {
+        char *dir = path_dirname(w->path);
+        err = file_fsync_dir(dir);
+        free(dir);
+    }
     if (err) {
         /* Not durable means not written: the caller will fail this table,
          * and the promise is that a failed table leaves no file behind. */
@@ -320,6 +323,11 @@ Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_by
         *file_bytes = w->file_bytes;
     writer_free(w);
     return NULL;
+}
+
+void codec_writer_defer_sync(CodecWriter *w)
+{
+    w->defer_sync = true;
 }
 
 void codec_writer_abort(CodecWriter *w)

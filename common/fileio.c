@@ -381,3 +381,18 @@ char *path_dirname(const char *path)
         len--;
     return xstrndup(path, len);
 }
+
+Error *file_sync_dir_tree(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return ERROR_NEW(ERR_IO, "could not open directory \"%s\": %s", dir, strerror(errno));
+    Error *e = NULL;
+    if (syncfs(fd) != 0)
+        e = ERROR_NEW(ERR_IO, "could not sync the file system of \"%s\": %s", dir,
+                      strerror(errno));
+    close(fd);
+    if (!e)
+        e = file_fsync_dir(dir);
+    return e;
+}

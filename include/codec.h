@@ -29,6 +29,11 @@ Error *codec_writer_write(CodecWriter *w, const void *buf, size_t len);
  * uncompressed bytes written and the size of the file. On error w is still
  * freed and the temporary file removed. */
 Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_bytes);
+/* Skip the fsync of the file and its directory on close: the caller
+ * promises to make the whole directory durable later (file_sync_dir_tree),
+ * before it declares the files complete. Saves two fsyncs per file, which
+ * dominate the time of a backup of many small tables. */
+void codec_writer_defer_sync(CodecWriter *w);
 /* Drop everything: close, remove the temporary file, free w. Accepts NULL. */
 void codec_writer_abort(CodecWriter *w);
 

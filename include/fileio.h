@@ -29,6 +29,10 @@ Error *file_read_range(const char *path, unsigned long long start,
 /* fsync a directory so that renames and creations in it are durable. */
 Error *file_fsync_dir(const char *dir);
 
+/* Make every file written under dir durable, then dir itself: syncfs(2)
+ * of dir's file system (one call, however many files). */
+Error *file_sync_dir_tree(const char *dir);
+
 /* fsync an open descriptor; names path in the error. */
 Error *file_fsync_fd(int fd, const char *path);
 

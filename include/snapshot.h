@@ -83,6 +83,13 @@ typedef struct TableIdentity {
  * description (caller owns). */
 Error *snapshot_check_table(Conn *c, const TableIdentity *t, char **change);
 
+/* Worker, in one round trip: a transaction of its own that imports the
+ * snapshot, the NOWAIT lock, and the check above. *busy / *gone as for
+ * snapshot_lock_nowait (then the transaction must be rolled back); else
+ * *change as for snapshot_check_table and the lock is held. */
+Error *snapshot_begin_table(Conn *worker, const char *snapshot_id, const ServerInfo *srv,
+                            const TableIdentity *t, bool *busy, bool *gone, char **change);
+
 /* Greenplum: the query that lists DDL recorded in pg_stat_last_operation
  * for the tables $1 (oid[]) since $2 (timestamptz). Pure; unit-tested. */
 const char *snapshot_last_operation_sql(void);
