@@ -6,7 +6,7 @@
 #   make check-asan / check-tsan   the test suite under ASan+UBSan / the worker pool under TSan
 
 CC      ?= cc
-PKGS    = libpq yaml-0.1 libzstd zlib
+PKGS    = libpq yaml-0.1 libzstd zlib libxxhash
 WARN    = -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
           -Wvla -Wcast-qual -Wwrite-strings -Wshadow -Wno-unused-parameter
 OPT     ?= -O2 -g
@@ -27,7 +27,7 @@ LIB_OBJ      = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard test/unit/*_test.c)
 UNIT_BIN     = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
-all: $(BIN)/gpbackup $(BIN)/gprestore
+all: $(BIN)/gpbackup $(BIN)/gprestore $(if $(wildcard cmd/gpbackup_manager.c),$(BIN)/gpbackup_manager)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)

@@ -10,7 +10,9 @@
 
 #include "backup.h"
 #include "config.h"
+#include "checksum.h"
 #include "fileio.h"
+#include "manifest.h"
 #include "log.h"
 #include "metadata.h"
 #include "snapshot.h"
@@ -402,6 +404,45 @@ static Error *write_report(BackupState *s, const Error *failure)
     return e;
 }
 
+/* A set is complete only once its manifest (every file, size, checksum) and
+ * then its completion marker are durable; the marker is written last. */
+static Error *step_complete(BackupState *s)
+{
+    Manifest *m = manifest_new();
+    Error *e = NULL;
+    static const char *const own[] = {"config.yaml", "toc.yaml", "metadata.sql", "report"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0] && !e; i++) {
+        char *name = xasprintf("gpbackup_%s_%s", s->timestamp, own[i]);
+        e = manifest_add_file(m, s->set_dir, name);
+        free(name);
+    }
+    /* The data files were checksummed while they were written. */
+    for (size_t i = 0; i < s->toc->ndata && !e; i++) {
+        const TocDataEntry *d = &s->toc->data[i];
+        e = manifest_add(m, d->file, d->filebytes, d->checksum);
+    }
+    char *path = set_file(s, "manifest.yaml");
+    if (!e)
+        e = manifest_write(m, path);
+    manifest_free(m);
+    char *sum = NULL;
+    if (!e) {
+        char hex[CHECKSUM_HEX_LEN + 1];
+        e = checksum_file(path, hex, NULL);
+        sum = xasprintf("backup %s complete\nmanifest %s\n", s->timestamp, hex);
+    }
+    free(path);
+    if (!e)
+        e = file_sync_dir_tree(s->set_dir);
+    if (!e) {
+        path = set_file(s, "complete");
+        e = file_write_atomic(path, sum, strlen(sum));
+        free(path);
+    }
+    free(sum);
+    return e;
+}
+
 /* Last step, on success and on failure alike: the report and the final
  * status in the config. A failed backup is never left "In Progress". */
 static Error *step_finish(BackupState *s, const Error *failure)
@@ -417,7 +458,9 @@ static Error *step_finish(BackupState *s, const Error *failure)
         error_free(e2);
         return e;
     }
-    return e2;
+    if (e2 || failure)
+        return e2;
+    return step_complete(s);
 }
 
 static void open_log(const char *timestamp, LogLevel level)

@@ -28,6 +28,7 @@ typedef struct DataJob {
     uint64_t raw_bytes;
     uint64_t file_bytes;
     char *file;
+    char checksum[40];
     int worker;
 } DataJob;
 
@@ -104,6 +105,7 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
         return e;
     /* Made durable all at once before the backup is declared complete. */
     codec_writer_defer_sync(sink.writer);
+    codec_writer_checksum_to(sink.writer, job->checksum);
     sink.buf = xmalloc(SINK_BUFFER);
     char *sql = xasprintf("COPY %s %s TO STDOUT WITH (FORMAT csv)", t->qualified, t->copy_columns);
     e = conn_copy_out(c, sql, sink_write, &sink, &job->rows);
@@ -275,6 +277,7 @@ static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
     de.file = job->file;
     de.rawbytes = job->raw_bytes;
     de.filebytes = job->file_bytes;
+    memcpy(de.checksum, job->checksum, sizeof de.checksum);
     toc_add_data(toc, &de);
     st->tables_done++;
     st->rows += job->rows;
@@ -330,6 +333,7 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
     uint64_t work_done = 0;
     DataJob **deferred = xcalloc(njobs + 1, sizeof *deferred);
     size_t ndeferred = 0, next_deferred = 0;
+    double last_ping = now_monotonic();
     while (pending > 0) {
         DataJob *job = NULL;
         if (next_deferred < ndeferred && !conn_stop_requested()) {
@@ -347,6 +351,18 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
             job = jobq_pop_timeout(results, 200);
             if (!job) {
                 progress_update(prog, st->tables_done, work_done, st->raw_bytes);
+                /* The leader's session holds the snapshot and the locks: if
+                 * the server ended it, the backup cannot be consistent. Find
+                 * out within seconds, not at the final commit. */
+                if (!err && now_monotonic() - last_ping > 5.0) {
+                    last_ping = now_monotonic();
+                    Error *pe = conn_exec(in->leader, "SELECT 1");
+                    if (pe) {
+                        err = error_prefix(pe, "the leader connection (connection 0) failed");
+                        conn_request_stop();
+                        conn_cancel_all();
+                    }
+                }
                 continue;
             }
         }

@@ -16,7 +16,7 @@ static Error *dump_constraints(MetaContext *ctx)
     Result *r;
     Error *e = conn_query_params(
         ctx->conn,
-        "SELECT c.conrelid, c.conname, c.contype, c.conparentid, c.convalidated, "
+        "SELECT c.oid, c.conrelid, c.conname, c.contype, c.conparentid, c.convalidated, "
         "       pg_catalog.pg_get_constraintdef(c.oid) AS def, "
         "       pg_catalog.obj_description(c.oid, 'pg_constraint') AS comment "
         "FROM pg_catalog.pg_constraint c "
@@ -50,8 +50,9 @@ static Error *dump_constraints(MetaContext *ctx)
             free(what);
         }
         char *ref = filter_format_table_name(t->schema, t->name);
-        meta_emit(ctx, TOC_POSTDATA, t->schema, name, type == 'f' ? "FK CONSTRAINT" : "CONSTRAINT",
-                  ref, sb.data);
+        meta_emit_obj(ctx, TOC_POSTDATA, t->schema, name,
+                      type == 'f' ? "FK CONSTRAINT" : "CONSTRAINT", ref, sb.data, "pg_constraint",
+                      (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10));
         free(ref);
         free(cn);
     }

@@ -15,7 +15,7 @@ static Error *dump_indexes(MetaContext *ctx)
     Result *r;
     Error *e = conn_query_params(
         ctx->conn,
-        "SELECT i.indrelid, ic.relname, n.nspname, "
+        "SELECT i.indrelid, i.indexrelid, h.inhparent, ic.relname, n.nspname, "
         "       pg_catalog.pg_get_indexdef(i.indexrelid) AS def, "
         "       pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment, "
         "       EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c "
@@ -52,14 +52,21 @@ static Error *dump_indexes(MetaContext *ctx)
             meta_append_comment(ctx, &sb, what,
                                 result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
             free(what);
-            meta_emit(ctx, TOC_POSTDATA, schema, name, "INDEX", ref, sb.data);
+            meta_emit_obj(ctx, TOC_POSTDATA, schema, name, "INDEX", ref, sb.data, "pg_class",
+                          (uint32_t)strtoul(result_str(r, i, "indexrelid"), NULL, 10));
         }
         if (!result_isnull(r, i, "parent_name")) {
             char *parent = conn_quote_qualified(ctx->conn, result_str(r, i, "parent_schema"),
                                                 result_str(r, i, "parent_name"));
             sb_reset(&sb);
             sb_printf(&sb, "ALTER INDEX %s ATTACH PARTITION %s;\n", parent, q);
-            meta_emit(ctx, TOC_POSTDATA, schema, name, "INDEX ATTACH", ref, sb.data);
+            uint32_t id = meta_emit_obj(ctx, TOC_POSTDATA, schema, name, "INDEX ATTACH", ref,
+                                        sb.data, NULL, 0);
+            /* Both indexes (or the constraints that own them) first. */
+            meta_depend_on(ctx, id, "pg_class",
+                           (uint32_t)strtoul(result_str(r, i, "indexrelid"), NULL, 10));
+            meta_depend_on(ctx, id, "pg_class",
+                           (uint32_t)strtoul(result_str(r, i, "inhparent"), NULL, 10));
             free(parent);
         }
         free(ref);

@@ -46,7 +46,8 @@ static Error *dump_schemas(MetaContext *ctx)
             meta_append_owner(ctx, &sb, "SCHEMA", q, result_str(r, i, "owner"));
             meta_append_comment(ctx, &sb, what, comment);
         }
-        meta_emit(ctx, TOC_PREDATA, name, name, "SCHEMA", "", sb.data);
+        meta_emit_obj(ctx, TOC_PREDATA, name, name, "SCHEMA", "", sb.data, "pg_namespace",
+                      (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10));
         free(q);
         free(what);
     }

@@ -128,7 +128,8 @@ static Error *dump_sequences(MetaContext *ctx)
         meta_append_comment(ctx, &sb, what,
                             result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
         char *ref = owner_ref(ctx, r, i);
-        meta_emit(ctx, TOC_PREDATA, schema, name, "SEQUENCE", ref, sb.data);
+        meta_emit_obj(ctx, TOC_PREDATA, schema, name, "SEQUENCE", ref, sb.data, "pg_class",
+                      (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10));
         free(ref);
         free(what);
         free(q);

@@ -208,7 +208,8 @@ static Error *dump_tables(MetaContext *ctx)
     for (size_t i = 0; i < ctx->tables->n; i++) {
         sb_reset(&sb);
         table_sql(ctx, order[i], &x, &sb);
-        meta_emit(ctx, TOC_PREDATA, order[i]->schema, order[i]->name, "TABLE", "", sb.data);
+        meta_emit_obj(ctx, TOC_PREDATA, order[i]->schema, order[i]->name, "TABLE", "", sb.data,
+                      "pg_class", order[i]->oid);
     }
     sb_free(&sb);
     free(order);

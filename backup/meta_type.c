@@ -47,7 +47,8 @@ static Error *dump_enums(MetaContext *ctx, StrBuf *sb)
         meta_append_comment(ctx, sb, what,
                             result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
         if (keep)
-            meta_emit(ctx, TOC_PREDATA, schema, name, "TYPE", "", sb->data);
+            meta_emit_obj(ctx, TOC_PREDATA, schema, name, "TYPE", "", sb->data, "pg_type",
+                          (uint32_t)strtoul(oid, NULL, 10));
         free(what);
         free(q);
         i = j;
@@ -182,8 +183,9 @@ static Error *dump_composites_and_domains(MetaContext *ctx, StrBuf *sb)
         }
         meta_append_comment(ctx, sb, what,
                             result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
-        meta_emit(ctx, TOC_PREDATA, schema, name,
-                  result_str(r, i, "typtype")[0] == 'c' ? "TYPE" : "DOMAIN", "", sb->data);
+        meta_emit_obj(ctx, TOC_PREDATA, schema, name,
+                      result_str(r, i, "typtype")[0] == 'c' ? "TYPE" : "DOMAIN", "", sb->data,
+                      "pg_type", (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10));
         free(what);
         free(q);
     }

@@ -65,7 +65,8 @@ static Error *dump_views(MetaContext *ctx)
             free(cwhat);
             free(cn);
         }
-        meta_emit(ctx, TOC_PREDATA, schema, name, "VIEW", "", sb.data);
+        meta_emit_obj(ctx, TOC_PREDATA, schema, name, "VIEW", "", sb.data, "pg_class",
+                      (uint32_t)strtoul(oid, NULL, 10));
         free(q);
     }
     sb_free(&sb);

@@ -32,6 +32,11 @@ Error *metadata_dump_all(MetaContext *ctx)
             return error_prefix(e, "could not back up %s", registry[i]->name);
         log_verbose("metadata: %s written in %.2fs", registry[i]->name, now_monotonic() - t0);
     }
+    double t0 = now_monotonic();
+    Error *e = metadata_order(ctx);
+    if (e)
+        return error_prefix(e, "could not order the metadata by dependencies");
+    log_verbose("metadata: ordered by dependencies in %.2fs", now_monotonic() - t0);
     return NULL;
 }
 
@@ -49,8 +54,9 @@ static void count_object(MetaContext *ctx, const char *objecttype)
     ctx->counts[ctx->counts_n++] = 1;
 }
 
-void meta_emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
-               const char *objecttype, const char *referenceobject, const char *sql)
+static uint32_t emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
+                     const char *objecttype, const char *referenceobject, const char *sql,
+                     const char *catalog, uint32_t objid, int sub)
 {
     if (!ctx->sql.data)
         sb_init(&ctx->sql);
@@ -58,9 +64,48 @@ void meta_emit(MetaContext *ctx, TocSection section, const char *schema, const c
     sb_append(&ctx->sql, sql);
     /* Statements are separated by a blank line, as in gpbackup's file. */
     sb_append(&ctx->sql, "\n");
-    toc_add_entry(ctx->toc, section, schema, name, objecttype, referenceobject, start,
-                  ctx->sql.len);
+    TocEntry *e = toc_add_entry(ctx->toc, section, schema, name, objecttype, referenceobject,
+                                start, ctx->sql.len);
+    e->dumpid = ++ctx->next_dumpid;
+    if (ctx->nkeys == ctx->capkeys) {
+        ctx->capkeys = ctx->capkeys ? ctx->capkeys * 2 : 256;
+        ctx->keys = xrealloc(ctx->keys, ctx->capkeys * sizeof(MetaKey));
+    }
+    MetaKey k = {section, ctx->toc->nentries[section] - 1, catalog, objid, sub};
+    ctx->keys[ctx->nkeys++] = k;
     count_object(ctx, objecttype);
+    return e->dumpid;
+}
+
+void meta_emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
+               const char *objecttype, const char *referenceobject, const char *sql)
+{
+    emit(ctx, section, schema, name, objecttype, referenceobject, sql, NULL, 0, 0);
+}
+
+uint32_t meta_emit_obj(MetaContext *ctx, TocSection section, const char *schema,
+                       const char *name, const char *objecttype, const char *referenceobject,
+                       const char *sql, const char *catalog, uint32_t objid)
+{
+    return emit(ctx, section, schema, name, objecttype, referenceobject, sql, catalog, objid, 0);
+}
+
+uint32_t meta_emit_data(MetaContext *ctx, const char *schema, const char *name,
+                        const char *objecttype, const char *referenceobject, const char *sql,
+                        const char *catalog, uint32_t objid)
+{
+    return emit(ctx, TOC_POSTDATA, schema, name, objecttype, referenceobject, sql, catalog, objid,
+                META_SUB_DATA);
+}
+
+void meta_depend_on(MetaContext *ctx, uint32_t dumpid, const char *catalog, uint32_t objid)
+{
+    if (ctx->nexplicit == ctx->capexplicit) {
+        ctx->capexplicit = ctx->capexplicit ? ctx->capexplicit * 2 : 64;
+        ctx->explicit_deps = xrealloc(ctx->explicit_deps, ctx->capexplicit * sizeof(MetaExplicitDep));
+    }
+    MetaExplicitDep d = {dumpid, catalog, objid};
+    ctx->explicit_deps[ctx->nexplicit++] = d;
 }
 
 void meta_append_comment(MetaContext *ctx, StrBuf *sb, const char *what, const char *comment)
@@ -147,6 +192,11 @@ void metadata_context_free(MetaContext *ctx)
         free(ctx->count_names[i]);
     free(ctx->count_names);
     free(ctx->counts);
+    free(ctx->keys);
+    free(ctx->explicit_deps);
+    ctx->keys = NULL;
+    ctx->explicit_deps = NULL;
+    ctx->nkeys = ctx->nexplicit = 0;
     ctx->count_names = NULL;
     ctx->counts = NULL;
     ctx->counts_n = 0;

@@ -4,6 +4,8 @@
  * as ERR_FORMAT. Owns the zstd and zlib contexts; files go through fileio. */
 #include "codec.h"
 
+#include "checksum.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -93,6 +95,8 @@ struct CodecWriter {
     int fd;
     bool failed;          /* a write failed: the stream is unusable */
     bool defer_sync;      /* the caller syncs the whole directory later */
+    Checksum *sum;        /* of the bytes written to the file */
+    char *sum_out;        /* where close puts the checksum, or NULL */
     uint64_t raw_bytes;
     uint64_t file_bytes;
     unsigned char *out;   /* compressed bytes not yet written */
@@ -109,6 +113,7 @@ static Error *writer_flush(CodecWriter *w)
     Error *err = file_write_all(w->fd, w->out, w->out_len, w->tmp_path);
     if (err)
         return err;
+    checksum_update(w->sum, w->out, w->out_len);
     w->file_bytes += w->out_len;
     w->out_len = 0;
     return NULL;
@@ -116,6 +121,7 @@ static Error *writer_flush(CodecWriter *w)
 
 static void writer_free(CodecWriter *w)
 {
+    checksum_free(w->sum);
     ZSTD_freeCCtx(w->zc);
     if (w->zs_ready)
         deflateEnd(&w->zs);
@@ -147,6 +153,7 @@ Error *codec_writer_open(const char *path, CodecType t, int level, CodecWriter *
                             "Valid levels are %d to %d.", lo, hi);
 
     CodecWriter *w = xcalloc(1, sizeof *w);
+    w->sum = checksum_new();
     w->type = t;
     w->fd = -1;
     w->path = xstrdup(path);
@@ -268,8 +275,10 @@ Error *codec_writer_write(CodecWriter *w, const void *buf, size_t len)
             err = writer_flush(w);
             if (!err)
                 err = file_write_all(w->fd, buf, len, w->tmp_path);
-            if (!err)
+            if (!err) {
+                checksum_update(w->sum, buf, len);
                 w->file_bytes += len;
+            }
         }
         break;
     }
@@ -321,8 +330,15 @@ Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_by
         *raw_bytes = w->raw_bytes;
     if (file_bytes)
         *file_bytes = w->file_bytes;
+    if (w->sum_out)
+        checksum_hex(w->sum, w->sum_out);
     writer_free(w);
     return NULL;
+}
+
+void codec_writer_checksum_to(CodecWriter *w, char *out)
+{
+    w->sum_out = out;
 }
 
 void codec_writer_defer_sync(CodecWriter *w)
@@ -351,6 +367,8 @@ struct CodecReader {
     ZSTD_DCtx *dz;
     z_stream zs;
     bool zs_ready;
+    Checksum *sum;        /* of the file bytes read so far */
+    uint64_t file_bytes;
 };
 
 Error *codec_reader_open(const char *path, CodecType t, CodecReader **out)
@@ -362,6 +380,7 @@ Error *codec_reader_open(const char *path, CodecType t, CodecReader **out)
     r->type = t;
     r->fd = -1;
     r->path = xstrdup(path);
+    r->sum = checksum_new();
     if (t != CODEC_NONE)
         r->in = xmalloc(READ_BUF_SIZE);
 
@@ -400,6 +419,8 @@ static Error *reader_fill(CodecReader *r)
     Error *err = file_read_some(r->fd, r->in, READ_BUF_SIZE, &n, r->path);
     if (err)
         return err;
+    checksum_update(r->sum, r->in, n);
+    r->file_bytes += n;
     r->in_pos = 0;
     r->in_len = n;
     if (n == 0)
@@ -511,10 +532,23 @@ Error *codec_reader_read(CodecReader *r, void *buf, size_t cap, size_t *n)
         return zstd_read(r, buf, cap, n);
     case CODEC_GZIP:
         return gzip_read(r, buf, cap, n);
-    case CODEC_NONE:
-        return file_read_some(r->fd, buf, cap, n, r->path);
+    case CODEC_NONE: {
+        Error *err = file_read_some(r->fd, buf, cap, n, r->path);
+        if (!err) {
+            checksum_update(r->sum, buf, *n);
+            r->file_bytes += *n;
+        }
+        return err;
+    }
     }
     return ERROR_NEW(ERR_INTERNAL, "invalid codec type %d", (int)r->type);
+}
+
+void codec_reader_checksum(const CodecReader *r, char *out, uint64_t *file_bytes)
+{
+    checksum_hex(r->sum, out);
+    if (file_bytes)
+        *file_bytes = r->file_bytes;
 }
 
 void codec_reader_close(CodecReader *r)
@@ -526,6 +560,7 @@ void codec_reader_close(CodecReader *r)
     ZSTD_freeDCtx(r->dz);
     if (r->zs_ready)
         inflateEnd(&r->zs);
+    checksum_free(r->sum);
     free(r->in);
     free(r->path);
     free(r);

@@ -121,8 +121,8 @@ static Error *error_from_result(PGconn *pg, const PGresult *res)
 Error *conn_open(const ConnOptions *opts, const char *dbname_override,
                  const char *application_name, Conn **out)
 {
-    const char *keys[8];
-    const char *vals[8];
+    const char *keys[16];
+    const char *vals[16];
     int n = 0;
     *out = NULL;
     if (opts->dbname) {
@@ -155,6 +155,16 @@ Error *conn_open(const ConnOptions *opts, const char *dbname_override,
     if (!getenv("PGCONNECT_TIMEOUT") && !(opts->dbname && strstr(opts->dbname, "connect_timeout"))) {
         keys[n] = "connect_timeout";
         vals[n++] = "10";
+    }
+    /* A connection that silently died (a dropped network, a rebooted host)
+     * must surface as an error in seconds, not hang a worker in recv(). */
+    if (!(opts->dbname && strstr(opts->dbname, "keepalives"))) {
+        keys[n] = "keepalives_idle";
+        vals[n++] = "10";
+        keys[n] = "keepalives_interval";
+        vals[n++] = "5";
+        keys[n] = "keepalives_count";
+        vals[n++] = "3";
     }
     keys[n] = NULL;
     vals[n] = NULL;

@@ -4,8 +4,11 @@
  * because a restore driven by a misread TOC replays the wrong statements. */
 #include "toc.h"
 
+#include "checksum.h"
+
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fileio.h"
 #include "util.h"
@@ -44,6 +47,7 @@ static void entry_clear(TocEntry *e)
     free(e->name);
     free(e->objecttype);
     free(e->referenceobject);
+    free(e->dependencies);
 }
 
 static void data_clear(TocDataEntry *e)
@@ -116,6 +120,15 @@ TocEntry *toc_add_entry(Toc *toc, TocSection section, const char *schema, const 
     return push_entry(toc, section, &e);
 }
 
+void toc_add_dependency(TocEntry *e, uint32_t dumpid)
+{
+    for (size_t i = 0; i < e->ndependencies; i++)
+        if (e->dependencies[i] == dumpid)
+            return;
+    e->dependencies = xrealloc(e->dependencies, (e->ndependencies + 1) * sizeof(uint32_t));
+    e->dependencies[e->ndependencies++] = dumpid;
+}
+
 TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e)
 {
     TocDataEntry copy = *e;
@@ -148,6 +161,12 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
             yamlio_key_str(w, "referenceobject", e->referenceobject);
             yamlio_key_uint64(w, "startbyte", e->startbyte);
             yamlio_key_uint64(w, "endbyte", e->endbyte);
+            yamlio_key_uint64(w, "dumpid", e->dumpid);
+            yamlio_key(w, "dependencies");
+            yamlio_seq_start(w);
+            for (size_t k = 0; k < e->ndependencies; k++)
+                yamlio_uint64(w, e->dependencies[k]);
+            yamlio_seq_end(w);
             yamlio_map_end(w);
         }
         yamlio_seq_end(w);
@@ -173,6 +192,7 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
         yamlio_key_str(w, "file", e->file);
         yamlio_key_uint64(w, "rawbytes", e->rawbytes);
         yamlio_key_uint64(w, "filebytes", e->filebytes);
+        yamlio_key_str(w, "checksum", e->checksum);
         yamlio_map_end(w);
     }
     yamlio_seq_end(w);
@@ -207,6 +227,32 @@ static Error *read_entry(YamlDoc *d, YamlNode *item, const char *section_key, To
         (err = yamlio_get_uint64(d, item, "startbyte", UINT64_MAX, &e->startbyte)) ||
         (err = yamlio_get_uint64(d, item, "endbyte", UINT64_MAX, &e->endbyte)))
         return err;
+    /* dumpid and dependencies are optional: sets without them are
+     * replayed in list order. */
+    YamlNode *n = NULL;
+    if ((err = yamlio_map_find(d, item, "dumpid", &n)))
+        return err;
+    if (n) {
+        uint64_t id;
+        if ((err = yamlio_node_uint64(d, n, "dumpid", UINT32_MAX, &id)))
+            return err;
+        e->dumpid = (uint32_t)id;
+        YamlNode *seq = NULL;
+        size_t count = 0;
+        if ((err = yamlio_map_find(d, item, "dependencies", &seq)))
+            return err;
+        if (seq) {
+            if ((err = yamlio_node_seq(d, seq, "dependencies", &count)))
+                return err;
+            for (size_t k = 0; k < count; k++) {
+                uint64_t dep;
+                if ((err = yamlio_node_uint64(d, yamlio_seq_item(d, seq, k), "dependencies",
+                                              UINT32_MAX, &dep)))
+                    return err;
+                toc_add_dependency(e, (uint32_t)dep);
+            }
+        }
+    }
     if (e->startbyte > e->endbyte)
         return ERROR_NEW(ERR_FORMAT,
                          "invalid byte range in entry at line %zu of %s: startbyte %llu is greater than endbyte %llu",
@@ -232,6 +278,17 @@ static Error *read_data_entry(YamlDoc *d, YamlNode *item, TocDataEntry *e)
         (err = yamlio_get_uint64(d, item, "rawbytes", UINT64_MAX, &e->rawbytes)) ||
         (err = yamlio_get_uint64(d, item, "filebytes", UINT64_MAX, &e->filebytes)))
         return err;
+    char *sum = NULL;
+    if ((err = yamlio_get_str(d, item, "checksum", &sum)))
+        return err;
+    if (!checksum_valid_hex(sum)) {
+        err = ERROR_NEW(ERR_FORMAT, "invalid checksum for table \"%s\" in table of contents",
+                        e->name ? e->name : "");
+        free(sum);
+        return err;
+    }
+    memcpy(e->checksum, sum, CHECKSUM_HEX_LEN + 1);
+    free(sum);
     e->oid = (uint32_t)oid;
     return NULL;
 }

@@ -262,6 +262,13 @@ void yamlio_key_uint64(YamlWriter *w, const char *key, uint64_t value)
     writer_scalar(w, buf, YAML_PLAIN_SCALAR_STYLE, key);
 }
 
+void yamlio_uint64(YamlWriter *w, uint64_t value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, value);
+    writer_scalar(w, buf, YAML_PLAIN_SCALAR_STYLE, NULL);
+}
+
 void yamlio_key_bool(YamlWriter *w, const char *key, bool value)
 {
     yamlio_key(w, key);

@@ -29,6 +29,9 @@ Error *codec_writer_write(CodecWriter *w, const void *buf, size_t len);
  * uncompressed bytes written and the size of the file. On error w is still
  * freed and the temporary file removed. */
 Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_bytes);
+/* On a successful close, write the XXH3-128 checksum (hex) of the file's
+ * bytes to out (CHECKSUM_HEX_LEN + 1 bytes, owned by the caller). */
+void codec_writer_checksum_to(CodecWriter *w, char *out);
 /* Skip the fsync of the file and its directory on close: the caller
  * promises to make the whole directory durable later (file_sync_dir_tree),
  * before it declares the files complete. Saves two fsyncs per file, which
@@ -44,6 +47,9 @@ Error *codec_reader_open(const char *path, CodecType t, CodecReader **out);
 /* Read up to cap decompressed bytes; *n == 0 means end of stream. A
  * truncated or corrupt stream is an ERR_FORMAT error naming the file. */
 Error *codec_reader_read(CodecReader *r, void *buf, size_t cap, size_t *n);
+/* Checksum (hex, CHECKSUM_HEX_LEN + 1 bytes) and count of the file bytes
+ * read so far: after the end of the stream, of the whole file. */
+void codec_reader_checksum(const CodecReader *r, char *out, uint64_t *file_bytes);
 /* Close and free; accepts NULL. */
 void codec_reader_close(CodecReader *r);
 

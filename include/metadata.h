@@ -12,6 +12,23 @@
 #include "toc.h"
 #include "util.h"
 
+/* The catalog object an entry creates, for ordering by pg_depend. */
+typedef struct MetaKey {
+    TocSection section;
+    size_t index;           /* into toc->entries[section] at emission time */
+    const char *catalog;    /* "pg_class", "pg_proc", ...; NULL when none */
+    uint32_t objid;
+    int sub;                /* 0: the object; META_SUB_DATA: its data (REFRESH) */
+} MetaKey;
+
+#define META_SUB_DATA 1
+
+typedef struct MetaExplicitDep {
+    uint32_t dumpid;
+    const char *catalog;
+    uint32_t objid;
+} MetaExplicitDep;
+
 typedef struct MetaContext {
     Conn *conn;             /* the leader, inside the snapshot */
     const Filter *filter;
@@ -19,6 +36,11 @@ typedef struct MetaContext {
     StrBuf sql;             /* the metadata SQL file being built */
     Toc *toc;
     bool values_only;       /* --data-only: sequence values, no definitions */
+    MetaKey *keys;          /* one per emitted entry, in emission order */
+    size_t nkeys, capkeys;
+    struct MetaExplicitDep *explicit_deps;
+    size_t nexplicit, capexplicit;
+    uint32_t next_dumpid;
     size_t counts_n;        /* objects written per type, for the report */
     char **count_names;
     int *counts;
@@ -37,6 +59,25 @@ Error *metadata_dump_all(MetaContext *ctx);
  * referenceobject is "" or the owning "schema.table". */
 void meta_emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
                const char *objecttype, const char *referenceobject, const char *sql);
+
+/* meta_emit for an entry that creates catalog object (catalog, objid):
+ * its dependencies are then read from pg_depend and the entry is ordered
+ * after what it needs. Returns the entry's dumpid. */
+uint32_t meta_emit_obj(MetaContext *ctx, TocSection section, const char *schema,
+                       const char *name, const char *objecttype, const char *referenceobject,
+                       const char *sql, const char *catalog, uint32_t objid);
+/* Same, for the data of an object (a materialized view's REFRESH). */
+uint32_t meta_emit_data(MetaContext *ctx, const char *schema, const char *name,
+                        const char *objecttype, const char *referenceobject, const char *sql,
+                        const char *catalog, uint32_t objid);
+/* An explicit dependency: the entry numbered dumpid needs the entry that
+ * creates (catalog, objid). Resolved with the pg_depend ones. */
+void meta_depend_on(MetaContext *ctx, uint32_t dumpid, const char *catalog, uint32_t objid);
+
+/* Read pg_depend for every emitted object, record each entry's
+ * dependencies and order each section so that an entry comes after the
+ * entries it depends on (emission order otherwise). */
+Error *metadata_order(MetaContext *ctx);
 
 /* Helpers for the modules, all quoting with libpq: */
 /* Append "COMMENT ON <what> IS '<comment>';\n" when comment is not NULL. */

@@ -27,6 +27,12 @@ typedef struct TocEntry {
     char *referenceobject; /* owning table "schema.table" for indexes etc, "" otherwise */
     uint64_t startbyte;
     uint64_t endbyte;
+    /* ours: a number unique in the TOC, and the numbers of the entries that
+     * must be replayed before this one (pre-data: earlier in the list;
+     * post-data: run when they are done). */
+    uint32_t dumpid;
+    uint32_t *dependencies;
+    size_t ndependencies;
 } TocEntry;
 
 /* One table's data file. */
@@ -43,6 +49,7 @@ typedef struct TocDataEntry {
     char *file;              /* data file name, relative to the backup set dir */
     uint64_t rawbytes;       /* uncompressed COPY bytes */
     uint64_t filebytes;      /* size of the data file */
+    char checksum[33];       /* XXH3-128 of the data file, hex */
 } TocDataEntry;
 
 typedef struct Toc {
@@ -64,6 +71,8 @@ TocEntry *toc_add_entry(Toc *toc, TocSection section, const char *schema, const 
                         const char *objecttype, const char *referenceobject,
                         uint64_t startbyte, uint64_t endbyte);
 TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e);
+/* Record that e depends on the entry numbered dumpid (no duplicates). */
+void toc_add_dependency(TocEntry *e, uint32_t dumpid);
 
 /* Serialise to YAML text; caller owns *out. */
 Error *toc_to_yaml(const Toc *toc, char **out, size_t *len);

@@ -45,6 +45,8 @@ void yamlio_str(YamlWriter *w, const char *s);
 /* key: value pairs inside a mapping. yamlio_key alone is followed by a
  * yamlio_map_start or yamlio_seq_start for the value. */
 void yamlio_key(YamlWriter *w, const char *key);
+/* A number as a sequence item. */
+void yamlio_uint64(YamlWriter *w, uint64_t value);
 void yamlio_key_str(YamlWriter *w, const char *key, const char *value);
 void yamlio_key_uint64(YamlWriter *w, const char *key, uint64_t value);
 void yamlio_key_bool(YamlWriter *w, const char *key, bool value);

@@ -7,10 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "backupset.h"
+#include "checksum.h"
 #include "codec.h"
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
+#include "manifest.h"
 #include "restore.h"
 #include "toc.h"
 #include "util.h"
@@ -24,6 +27,7 @@ typedef struct RestoreState {
     double start_mono;
     time_t start_time;
     BackupConfig *config;
+    Manifest *manifest;
     Toc *toc;
     char *metadata;
     size_t metadata_len;
@@ -37,14 +41,6 @@ typedef struct RestoreState {
     unsigned long long rows_restored;
     int statements_run;
 } RestoreState;
-
-static char *backup_file(const RestoreState *s, const char *suffix)
-{
-    char *name = xasprintf("gpbackup_%s_%s", s->opts->timestamp, suffix);
-    char *p = path_join(s->set_dir, name);
-    free(name);
-    return p;
-}
 
 static char *restore_file(const RestoreState *s, const char *suffix)
 {
@@ -107,38 +103,139 @@ static Error *check_filter_names(const RestoreState *s)
     return NULL;
 }
 
-/* Step 1: the backup set exists, is complete and is of a format we read. */
+/* Read one of the set's own files, refusing it unless its size and
+ * checksum are those the manifest lists: nothing from a damaged or altered
+ * file is parsed, let alone run. */
+static Error *read_verified(RestoreState *s, const char *suffix, size_t max, char **text,
+                            size_t *len)
+{
+    char *name = xasprintf("gpbackup_%s_%s", s->opts->timestamp, suffix);
+    const ManifestFile *mf = manifest_find(s->manifest, name);
+    Error *e = NULL;
+    if (!mf)
+        e = ERROR_NEW(ERR_FORMAT, "file \"%s\" is not listed in the manifest of backup %s", name,
+                      s->opts->timestamp);
+    char *path = path_join(s->set_dir, name);
+    if (!e)
+        e = file_read_all(path, max, text, len);
+    if (!e) {
+        char hex[CHECKSUM_HEX_LEN + 1];
+        checksum_buffer(*text, *len, hex);
+        if (*len != mf->size || strcmp(hex, mf->checksum) != 0) {
+            e = ERROR_NEW(ERR_FORMAT, "file \"%s\" of backup %s is damaged: its %s differs from "
+                                      "the manifest",
+                          path, s->opts->timestamp, *len != mf->size ? "size" : "checksum");
+            error_hint(e, "run gpbackup_manager verify %s to check the whole set",
+                       s->opts->timestamp);
+            free(*text);
+            *text = NULL;
+        }
+    }
+    free(path);
+    free(name);
+    return e;
+}
+
+/* A column list as gpbackup writes it: "" or ("a", "b""c"), identifiers in
+ * double quotes separated by ", ". Anything else could smuggle SQL into the
+ * COPY statement, so it is refused. */
+static bool valid_attributestring(const char *s)
+{
+    if (!*s)
+        return true;
+    if (*s++ != '(')
+        return false;
+    for (;;) {
+        if (*s++ != '"')
+            return false;
+        bool empty = true;
+        for (;;) {
+            if (*s == '\0')
+                return false;
+            if (*s == '"') {
+                if (s[1] != '"')
+                    break;
+                s++;
+            }
+            s++;
+            empty = false;
+        }
+        s++; /* closing quote */
+        if (empty)
+            return false;
+        if (*s == ')')
+            return s[1] == '\0';
+        if (s[0] != ',' || s[1] != ' ')
+            return false;
+        s += 2;
+    }
+}
+
+/* Every data entry names a plain file of the set, listed in the manifest
+ * with the TOC's size and checksum, and a well-formed column list. */
+static Error *check_data_entries(const RestoreState *s)
+{
+    for (size_t i = 0; i < s->toc->ndata; i++) {
+        const TocDataEntry *d = &s->toc->data[i];
+        const ManifestFile *mf = manifest_safe_name(d->file) ? manifest_find(s->manifest, d->file)
+                                                             : NULL;
+        Error *e = NULL;
+        if (!manifest_safe_name(d->file))
+            e = ERROR_NEW(ERR_FORMAT, "invalid data file name \"%s\" in the table of contents",
+                          d->file);
+        else if (!mf)
+            e = ERROR_NEW(ERR_FORMAT, "data file \"%s\" is not listed in the manifest", d->file);
+        else if (mf->size != d->filebytes || strcmp(mf->checksum, d->checksum) != 0)
+            e = ERROR_NEW(ERR_FORMAT, "data file \"%s\": the table of contents and the manifest "
+                                      "disagree",
+                          d->file);
+        else if (!valid_attributestring(d->attributestring))
+            e = ERROR_NEW(ERR_FORMAT, "invalid column list for table \"%s\" in the table of "
+                                      "contents",
+                          d->name);
+        if (e)
+            return error_prefix(e, "backup %s", s->opts->timestamp);
+    }
+    return NULL;
+}
+
+/* Step 1: the backup set exists, is complete, is intact and is of a format
+ * we read. Everything is checked before any connection is made. */
 static Error *step_open_set(RestoreState *s)
 {
     const char *ts = s->opts->timestamp;
-    char day[9];
-    memcpy(day, ts, 8);
-    day[8] = '\0';
-    char *backups = path_join(s->opts->backup_dir, "backups");
-    char *daydir = path_join(backups, day);
-    s->set_dir = path_join(daydir, ts);
-    free(backups);
-    free(daydir);
+    s->set_dir = backupset_dir(s->opts->backup_dir, ts);
     if (!file_exists(s->set_dir)) {
         Error *e = ERROR_NEW(ERR_NOT_FOUND, "backup %s not found in \"%s\"", ts,
                              s->opts->backup_dir);
         error_detail(e, "directory \"%s\" does not exist", s->set_dir);
         return error_hint(e, "check --timestamp, and give --backup-dir as it was given to gpbackup");
     }
-    char *path = backup_file(s, "config.yaml");
-    Error *e = config_read(path, &s->config);
+    char *reason = NULL;
+    BackupSetStatus st = backupset_status(s->set_dir, ts, &reason);
+    if (st != SET_COMPLETE) {
+        Error *e = ERROR_NEW(ERR_FORMAT, "backup %s is %s", ts, backupset_status_name(st));
+        if (reason)
+            error_detail(e, "%s", reason);
+        free(reason);
+        return error_hint(e, "restore a complete backup; gpbackup_manager list-backups shows "
+                             "the status of each");
+    }
+    free(reason);
+    char *path = backupset_file(s->set_dir, ts, "manifest.yaml");
+    Error *e = manifest_read(path, &s->manifest);
     free(path);
     if (e)
+        return error_prefix(e, "backup %s", ts);
+    char *text;
+    size_t len;
+    e = read_verified(s, "config.yaml", (size_t)64 << 20, &text, &len);
+    if (e)
+        return e;
+    e = config_from_yaml(text, len, &s->config);
+    free(text);
+    if (e)
         return error_prefix(e, "could not read the configuration of backup %s", ts);
-    if (strcmp(s->config->status, BACKUP_STATUS_SUCCESS) != 0) {
-        e = ERROR_NEW(ERR_FORMAT, "backup %s is incomplete: its status is \"%s\"", ts,
-                      s->config->status);
-        if (s->config->error && *s->config->error)
-            error_detail(e, "the backup failed: %s", s->config->error);
-        else
-            error_detail(e, "the backup did not finish (it is running, or was killed)");
-        return error_hint(e, "restore a backup whose status is \"%s\"", BACKUP_STATUS_SUCCESS);
-    }
     if (s->opts->data_only && s->config->metadataonly)
         return ERROR_NEW(ERR_USAGE, "backup %s holds no data: it was made with --metadata-only", ts);
     if (s->opts->metadata_only && s->config->dataonly)
@@ -146,14 +243,17 @@ static Error *step_open_set(RestoreState *s)
     e = codec_parse(s->config->compressiontype, &s->codec);
     if (e)
         return error_prefix(e, "backup %s", ts);
-    path = backup_file(s, "toc.yaml");
-    e = toc_read(path, &s->toc);
-    free(path);
+    e = read_verified(s, "toc.yaml", (size_t)1 << 30, &text, &len);
+    if (e)
+        return e;
+    e = toc_from_yaml(text, len, &s->toc);
+    free(text);
     if (e)
         return error_prefix(e, "could not read the table of contents of backup %s", ts);
-    path = backup_file(s, "metadata.sql");
-    e = file_read_all(path, (size_t)1 << 34, &s->metadata, &s->metadata_len);
-    free(path);
+    e = check_data_entries(s);
+    if (e)
+        return e;
+    e = read_verified(s, "metadata.sql", (size_t)1 << 34, &s->metadata, &s->metadata_len);
     if (e)
         return e;
     for (int sec = 0; sec < TOC_NSECTIONS; sec++)
@@ -325,22 +425,64 @@ static bool statement_done(void *item, Error *err, void *ctx)
     return statement_failed(sc->s, item, err);
 }
 
-static Error *run_parallel(RestoreState *s, Pool *pool, TocSection sec, const char *const *types,
-                           const char *what)
+static bool type_in(const char *const *types, const char *t)
 {
-    void **items = xcalloc(s->toc->nentries[sec] + 1, sizeof(void *));
+    for (int k = 0; types[k]; k++)
+        if (strcmp(types[k], t) == 0)
+            return true;
+    return false;
+}
+
+/* Run the kept post-data entries whose type is (or, with exclude, is not)
+ * in types, in parallel as their dependencies allow: an entry's level is one
+ * more than the highest level of the entries it depends on among them, and
+ * each level runs once the one before it is done. The TOC lists entries
+ * after their dependencies, so one pass computes the levels. */
+static Error *run_leveled(RestoreState *s, Pool *pool, const char *const *types, bool exclude,
+                          const char *what)
+{
+    TocSection sec = TOC_POSTDATA;
+    size_t total = s->toc->nentries[sec];
+    TocEntry **items = xcalloc(total + 1, sizeof(TocEntry *));
+    int *level = xcalloc(total + 1, sizeof(int));
+    uint32_t maxid = 0;
+    for (size_t i = 0; i < total; i++)
+        if (s->toc->entries[sec][i].dumpid > maxid)
+            maxid = s->toc->entries[sec][i].dumpid;
+    /* level + 1 of each entry in this run by dumpid; 0: not in this run. */
+    int *by_id = xcalloc((size_t)maxid + 1, sizeof(int));
     size_t n = 0;
-    for (size_t i = 0; i < s->toc->nentries[sec]; i++) {
+    int maxlevel = 0;
+    for (size_t i = 0; i < total; i++) {
         TocEntry *e = &s->toc->entries[sec][i];
-        bool match = false;
-        for (int k = 0; types[k] && !match; k++)
-            match = strcmp(types[k], e->objecttype) == 0;
-        if (match && entry_kept(&s->opts->filter, e))
-            items[n++] = e;
+        if (type_in(types, e->objecttype) == exclude || !entry_kept(&s->opts->filter, e))
+            continue;
+        int lv = 0;
+        for (size_t k = 0; k < e->ndependencies; k++) {
+            uint32_t d = e->dependencies[k];
+            if (d <= maxid && by_id[d] > lv)
+                lv = by_id[d];
+        }
+        items[n] = e;
+        level[n++] = lv;
+        if (e->dumpid)
+            by_id[e->dumpid] = lv + 1;
+        if (lv > maxlevel)
+            maxlevel = lv;
     }
+    free(by_id);
+    void **batch = xcalloc(n + 1, sizeof(void *));
     StatementCtx sc = {s};
-    pool_run(pool, items, n, run_statement, statement_done, &sc, what, NULL);
+    for (int lv = 0; lv <= maxlevel && n && !s->first_error && !conn_stop_requested(); lv++) {
+        size_t m = 0;
+        for (size_t j = 0; j < n; j++)
+            if (level[j] == lv)
+                batch[m++] = items[j];
+        pool_run(pool, batch, m, run_statement, statement_done, &sc, what, NULL);
+    }
+    free(batch);
     free(items);
+    free(level);
     return NULL;
 }
 
@@ -348,12 +490,28 @@ static Error *run_parallel(RestoreState *s, Pool *pool, TocSection sec, const ch
 
 typedef struct LoadSource {
     CodecReader *reader;
+    const TocDataEntry *entry;
+    const char *path;
 } LoadSource;
 
+/* At the end of the file, before COPY is ended (and so before the commit),
+ * the file's checksum must be the one the backup recorded: a damaged file
+ * makes the server abort the COPY and no row of it is kept. */
 static Error *load_source(void *ctx, char *buf, size_t cap, size_t *n)
 {
     LoadSource *ls = ctx;
-    return codec_reader_read(ls->reader, buf, cap, n);
+    Error *e = codec_reader_read(ls->reader, buf, cap, n);
+    if (e || *n > 0)
+        return e;
+    char hex[CHECKSUM_HEX_LEN + 1];
+    uint64_t bytes;
+    codec_reader_checksum(ls->reader, hex, &bytes);
+    if (bytes != ls->entry->filebytes || strcmp(hex, ls->entry->checksum) != 0)
+        return error_hint(ERROR_NEW(ERR_DATA, "data file \"%s\" is damaged: its %s differs from "
+                                              "the backup's record",
+                                    ls->path, bytes != ls->entry->filebytes ? "size" : "checksum"),
+                          "run gpbackup_manager verify to check the whole backup set");
+    return NULL;
 }
 
 static Error *load_table(Conn *c, void *item, void *ctx)
@@ -369,8 +527,9 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     }
     char *path = path_join(s->set_dir, d->file);
     LoadSource ls = {0};
+    ls.entry = d;
+    ls.path = path;
     Error *e = codec_reader_open(path, s->codec, &ls.reader);
-    free(path);
     if (!e)
         e = conn_exec(c, "BEGIN");
     uint64_t rows = 0;
@@ -394,6 +553,7 @@ static Error *load_table(Conn *c, void *item, void *ctx)
         log_verbose("table %s: %llu rows", q, (unsigned long long)rows);
     }
     codec_reader_close(ls.reader);
+    free(path);
     free(q);
     return e;
 }
@@ -535,11 +695,16 @@ static void open_log(LogLevel level)
 }
 
 static const char *const seq_set_types[] = {"SEQUENCE SET", NULL};
-static const char *const post_parallel_types[] = {"INDEX", "CONSTRAINT", NULL};
-/* Index attachments complete the unique indexes of partitioned tables that
- * foreign keys may reference: they go first. */
+/* Post-data runs in four phases, each in parallel as dependencies allow:
+ * everything but the three kinds below; index attachments, which complete
+ * the unique indexes of partitioned tables that foreign keys may reference;
+ * foreign keys; the data of materialized views, once all they read is
+ * there. */
+static const char *const post_later_types[] = {"SEQUENCE SET", "INDEX ATTACH", "FK CONSTRAINT",
+                                               "MATERIALIZED VIEW DATA", NULL};
 static const char *const index_attach_types[] = {"INDEX ATTACH", NULL};
 static const char *const fk_types[] = {"FK CONSTRAINT", NULL};
+static const char *const matview_data_types[] = {"MATERIALIZED VIEW DATA", NULL};
 
 Error *restore_run(const RestoreOptions *opts, const char *command_line)
 {
@@ -577,12 +742,14 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
         e = run_serial(&s, TOC_POSTDATA, seq_set_types);
     if (!e && !s.first_error && !opts->data_only) {
         log_info("restoring post-data objects");
-        e = run_parallel(&s, pool, TOC_POSTDATA, post_parallel_types, "indexes and constraints");
+        e = run_leveled(&s, pool, post_later_types, true, "post-data objects");
         if (!e && !s.first_error)
             e = run_serial(&s, TOC_POSTDATA, index_attach_types);
         if (!e && !s.first_error)
-            e = run_serial(&s, TOC_POSTDATA, fk_types);
+            e = run_leveled(&s, pool, fk_types, false, "foreign keys");
     }
+    if (!e && !s.first_error && !opts->metadata_only && !opts->data_only)
+        e = run_leveled(&s, pool, matview_data_types, false, "materialized views refreshed");
     pool_close(pool);
     if (!e && s.first_error) {
         e = s.first_error;
@@ -608,6 +775,7 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     }
     conn_close(s.leader);
     config_free(s.config);
+    manifest_free(s.manifest);
     toc_free(s.toc);
     free(s.metadata);
     free(s.set_dir);

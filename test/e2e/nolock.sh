@@ -131,9 +131,39 @@ test_lock_capacity_preflight() {
     "$E2E_REPO/ci/pg-stop.sh" "$cdir" >/dev/null 2>&1
 }
 
+# 10,000 tables on a server with default settings: the default mode fails its
+# pre-flight within seconds naming max_locks_per_transaction (or completes,
+# should the server's lock table be large enough), --no-lock completes and
+# the set restores.
+test_ten_thousand_tables() {
+    local dir ts rc=0 start end
+    create_db nl_10k_src
+    q nl_10k_src "DO \$\$ BEGIN FOR i IN 1..10000 LOOP
+        EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text)', i);
+        EXECUTE format('INSERT INTO public.t%s VALUES (%s, ''x'')', i, i);
+        IF i % 500 = 0 THEN COMMIT; END IF; END LOOP; END \$\$"
+    dir=$(new_backup_dir)
+    start=$(date +%s)
+    "$GPBACKUP_BIN" --dbname nl_10k_src --backup-dir "$dir" --jobs 2 --quiet 2>"$CASE_DIR/default.err" || rc=$?
+    end=$(date +%s)
+    cat "$CASE_DIR/default.err"
+    if [ "$rc" -ne 0 ]; then
+        assert_eq 2 "$rc" "exit code of the default mode"
+        [ $((end - start)) -lt 30 ] || fail "the default mode took $((end - start))s to fail"
+        assert_grep "$CASE_DIR/default.err" 'max_locks_per_transaction'
+    fi
+    dir=$(new_backup_dir nolock)
+    ts=$(do_backup backup --dbname nl_10k_src --backup-dir "$dir" --jobs 2 --no-lock)
+    do_restore restore --timestamp "$ts" --backup-dir "$dir" --redirect-db nl_10k_dst --create-db --jobs 2 --quiet
+    assert_eq 10000 "$(q nl_10k_dst "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")" "tables restored"
+    assert_eq 15001 "$(q nl_10k_dst "SELECT sum(id) FROM (SELECT id FROM public.t1 UNION ALL SELECT id FROM public.t5000 UNION ALL SELECT id FROM public.t10000) s")" "rows of sampled tables"
+    assert_eq 10000 "$(q nl_10k_dst "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND connamespace = 'public'::regnamespace")" "primary keys restored"
+}
+
 run_test ddl_races test_ddl_races
 run_test nolock_roundtrip test_nolock_roundtrip
 run_test lock_timeout_names_blocker test_lock_timeout_names_blocker
 run_test connection_preflight test_connection_preflight
 run_test lock_capacity_preflight test_lock_capacity_preflight
+run_test ten_thousand_tables test_ten_thousand_tables
 finish

@@ -63,6 +63,10 @@ static Toc *sample_toc(void)
             TocEntry *e = toc_add_entry(toc, (TocSection)s, name_at(i), name_at(i + 1),
                                         name_at(i + 2), name_at(i + 3), pos, pos + i * 10);
             assert_string_equal(e->schema, name_at(i));
+            e->dumpid = (uint32_t)(s * 100 + i + 1);
+            for (size_t k = 0; k < i % 3; k++)
+                toc_add_dependency(e, (uint32_t)(k == 2 ? UINT32_MAX : k + 1));
+            toc_add_dependency(e, 1); /* a duplicate is not recorded twice */
             pos += i * 10;
         }
     /* Extreme byte offsets, and an empty range. */
@@ -82,6 +86,7 @@ static Toc *sample_toc(void)
             .rawbytes = i == 2 ? UINT64_MAX : i * 7919,
             .filebytes = i == 3 ? UINT64_MAX : i * 31,
         };
+        snprintf(d.checksum, sizeof d.checksum, "%032zx", i * 0x1234567u);
         TocDataEntry *stored = toc_add_data(toc, &d);
         assert_ptr_not_equal(stored->schema, d.schema); /* copied */
     }
@@ -101,6 +106,10 @@ static void assert_toc_equal(const Toc *a, const Toc *b)
             assert_string_equal(x->referenceobject, y->referenceobject);
             assert_true(x->startbyte == y->startbyte);
             assert_true(x->endbyte == y->endbyte);
+            assert_int_equal(x->dumpid, y->dumpid);
+            assert_int_equal(x->ndependencies, y->ndependencies);
+            for (size_t k = 0; k < x->ndependencies; k++)
+                assert_int_equal(x->dependencies[k], y->dependencies[k]);
         }
     }
     assert_int_equal(a->ndata, b->ndata);
@@ -117,6 +126,7 @@ static void assert_toc_equal(const Toc *a, const Toc *b)
         assert_string_equal(x->file, y->file);
         assert_true(x->rawbytes == y->rawbytes);
         assert_true(x->filebytes == y->filebytes);
+        assert_string_equal(x->checksum, y->checksum);
     }
 }
 
@@ -156,8 +166,11 @@ static void test_layout(void **state)
                       .oid = 16391, .attributestring = (char *)(uintptr_t)"(id,amount)",
                       .rowscopied = 100000, .partitionroot = NULL, .isreplicated = 0,
                       .distbyenum = 1, .file = (char *)(uintptr_t)"gpbackup_-1_20240102010000_16391.zst",
-                      .rawbytes = 5, .filebytes = 3};
+                      .rawbytes = 5, .filebytes = 3,
+                      .checksum = "0123456789abcdef0123456789abcdef"};
     toc_add_data(toc, &d);
+    toc->entries[TOC_PREDATA][0].dumpid = 7;
+    toc_add_dependency(&toc->entries[TOC_PREDATA][0], 3);
     char *text;
     size_t len;
     expect_ok(toc_to_yaml(toc, &text, &len));
@@ -171,6 +184,9 @@ static void test_layout(void **state)
                         "  referenceobject: \"\"\n"
                         "  startbyte: 1550\n"
                         "  endbyte: 1802\n"
+                        "  dumpid: 7\n"
+                        "  dependencies:\n"
+                        "  - 3\n"
                         "postdataentries: []\n"
                         "statisticsentries: []\n"
                         "dataentries:\n"
@@ -184,7 +200,8 @@ static void test_layout(void **state)
                         "  distbyenum: true\n"
                         "  file: gpbackup_-1_20240102010000_16391.zst\n"
                         "  rawbytes: 5\n"
-                        "  filebytes: 3\n");
+                        "  filebytes: 3\n"
+                        "  checksum: \"0123456789abcdef0123456789abcdef\"\n");
     free(text);
     toc_free(toc);
     toc_free(NULL);
@@ -231,7 +248,8 @@ static const char *valid_data = "dataentries:\n"
                                 "  distbyenum: false\n"
                                 "  file: f\n"
                                 "  rawbytes: 3\n"
-                                "  filebytes: 4\n";
+                                "  filebytes: 4\n"
+                                "  checksum: 0123456789abcdef0123456789abcdef\n";
 
 static Error *parse_text(const char *text)
 {
