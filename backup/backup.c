@@ -241,6 +241,7 @@ static Error *step_tables(BackupState *s)
 static Error *step_metadata(BackupState *s)
 {
     s->meta.conn = s->leader;
+    s->meta.server = &s->server;
     s->meta.filter = &s->opts->filter;
     s->meta.tables = &s->tables;
     s->meta.toc = s->toc;

@@ -7,18 +7,44 @@
 
 #include "log.h"
 
-/* Registry order is creation order: schemas before the types in them,
- * types and sequences before the tables that use them, tables before views,
- * sequence ownership once the owning tables exist; post-data last. */
+/* Registry order is the fallback creation order; pg_depend then moves
+ * each entry after what it needs (metadata_order). Schemas and extensions
+ * first, then what tables use (types, functions, operators), tables,
+ * what depends on tables, post-data; globals are a section of their own. */
 static const MetaType *const registry[] = {
+    &meta_globals,
+    &meta_database,
     &meta_schemas,
+    &meta_extensions,
+    &meta_languages,
+    &meta_collations,
+    &meta_conversions,
     &meta_types,
+    &meta_functions,
+    &meta_aggregates,
+    &meta_operators,
+    &meta_opfamilies,
+    &meta_casts,
+    &meta_text_search,
+    &meta_foreign_data,
     &meta_sequences,
     &meta_tables,
     &meta_sequence_owners,
+    &meta_foreign_tables,
     &meta_views,
+    &meta_matviews,
     &meta_constraints,
     &meta_indexes,
+    &meta_triggers,
+    &meta_rules,
+    &meta_policies,
+    &meta_event_triggers,
+    &meta_statistics_ext,
+    &meta_publications,
+    &meta_subscriptions,
+    &meta_default_privileges,
+    &meta_security_labels,
+    &meta_gp_objects,
 };
 
 Error *metadata_dump_all(MetaContext *ctx)

@@ -332,7 +332,7 @@ static Error *manifest_parse(const char *text, size_t len, Manifest **out)
         }
     }
     yamlio_doc_free(d);
-    if (!err) {
+    if (!err && m->n > 1) {
         qsort(m->files, m->n, sizeof *m->files, compare_files);
         for (size_t i = 1; i < m->n && !err; i++)
             if (strcmp(m->files[i - 1].path, m->files[i].path) == 0)

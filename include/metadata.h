@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "error.h"
 #include "filter.h"
+#include "snapshot.h"
 #include "toc.h"
 #include "util.h"
 
@@ -31,6 +32,7 @@ typedef struct MetaExplicitDep {
 
 typedef struct MetaContext {
     Conn *conn;             /* the leader, inside the snapshot */
+    const ServerInfo *server; /* PostgreSQL, Greenplum or Cloudberry, and version */
     const Filter *filter;
     const TableSet *tables; /* the tables in the backup set, columns loaded */
     StrBuf sql;             /* the metadata SQL file being built */
@@ -104,6 +106,31 @@ void meta_row_index(RowIndex *ix, const Result *r, const char *column);
 int meta_row_find(const RowIndex *ix, uint32_t oid, int *count);
 void meta_row_index_free(RowIndex *ix);
 
+/* Privileges. An AclSet holds, for every object of one catalog whose ACL
+ * is not the default, the GRANT and REVOKE statements that turn the
+ * default ACL into the object's ACL, in the order of the ACL's items (so
+ * the restored ACL lists them in the same order). */
+typedef struct AclSet AclSet;
+
+/* Load the ACLs of a catalog. catalog is e.g. "pg_catalog.pg_class",
+ * key_expr the object key (e.g. "o.oid", or for columns
+ * "o.attrelid::text || '.' || o.attnum"), acl_col and owner_expr the ACL
+ * and owner columns, objtype the acldefault() kind ('r' relation, 's'
+ * sequence, 'f' function, 'l' language, 'L' large object, 's' schema 'n',
+ * 't' tablespace, 'F' FDW, 'S' server, 'T' type, 'd' database, 'c' column),
+ * where an extra condition or NULL. All are constants of the calling
+ * module, never user input. */
+Error *meta_acl_load(MetaContext *ctx, const char *catalog, const char *key_expr,
+                     const char *acl_col, const char *owner_expr, char objtype, const char *where,
+                     AclSet **out);
+/* Append the statements for object key: "REVOKE ... ON <kind> <object>
+ * FROM ...;" and "GRANT ... ON <kind> <object> TO ...;". For column
+ * privileges pass column (quoted) and kind "TABLE": "GRANT SELECT (col) ON
+ * TABLE t TO x". Nothing when the object has its default ACL. */
+void meta_acl_append(MetaContext *ctx, StrBuf *sb, const AclSet *acls, const char *key,
+                     const char *kind, const char *object, const char *column);
+void meta_acl_free(AclSet *acls);
+
 /* Every type module. */
 extern const MetaType meta_schemas;
 extern const MetaType meta_types;
@@ -113,6 +140,31 @@ extern const MetaType meta_sequence_owners;
 extern const MetaType meta_views;
 extern const MetaType meta_constraints;
 extern const MetaType meta_indexes;
+extern const MetaType meta_languages;
+extern const MetaType meta_functions;
+extern const MetaType meta_aggregates;
+extern const MetaType meta_casts;
+extern const MetaType meta_operators;
+extern const MetaType meta_opfamilies;
+extern const MetaType meta_collations;
+extern const MetaType meta_conversions;
+extern const MetaType meta_triggers;
+extern const MetaType meta_event_triggers;
+extern const MetaType meta_rules;
+extern const MetaType meta_policies;
+extern const MetaType meta_text_search;
+extern const MetaType meta_extensions;
+extern const MetaType meta_statistics_ext;
+extern const MetaType meta_security_labels;
+extern const MetaType meta_default_privileges;
+extern const MetaType meta_foreign_data;
+extern const MetaType meta_foreign_tables;
+extern const MetaType meta_publications;
+extern const MetaType meta_subscriptions;
+extern const MetaType meta_matviews;
+extern const MetaType meta_globals;
+extern const MetaType meta_database;
+extern const MetaType meta_gp_objects;
 
 void metadata_context_free(MetaContext *ctx);
 

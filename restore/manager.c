@@ -125,15 +125,15 @@ static Error *parse_positionals(int n, char **args, ManagerOptions *o)
 {
     if (n == 0)
         return usage_error(error_detail(ERROR_NEW(ERR_USAGE, "no command given"),
-                                        "The commands are list-backups, display-report, verify "
-                                        "and delete-backup."));
+                                        "the commands are list-backups, display-report, verify "
+                                        "and delete-backup"));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(args[0], commands[i].name) == 0)
             o->command = commands[i].command;
     if (o->command == MANAGER_NONE)
         return usage_error(error_detail(ERROR_NEW(ERR_USAGE, "unknown command \"%s\"", args[0]),
-                                        "The commands are list-backups, display-report, verify "
-                                        "and delete-backup."));
+                                        "the commands are list-backups, display-report, verify "
+                                        "and delete-backup"));
     int want = o->command == MANAGER_LIST_BACKUPS ? 1 : 2;
     if (n > want)
         return usage_error(ERROR_NEW(ERR_USAGE, "unexpected argument \"%s\"", args[want]));
@@ -144,7 +144,7 @@ static Error *parse_positionals(int n, char **args, ManagerOptions *o)
                                      args[0]));
     if (!backupset_valid_timestamp(args[1]))
         return usage_error(error_detail(ERROR_NEW(ERR_USAGE, "invalid timestamp \"%s\"", args[1]),
-                                        "A timestamp is 14 digits, YYYYMMDDHHMMSS."));
+                                        "a timestamp has 14 digits: YYYYMMDDHHMMSS"));
     o->timestamp = xstrdup(args[1]);
     return NULL;
 }

@@ -17,7 +17,10 @@ gpbackup_manager() { timeout -k 5 "$E2E_CMD_TIMEOUT" "$MANAGER_BIN" "$@"; }
 SRC_DB='mgr "src" é'
 
 setup_source() {
-    create_db "$SRC_DB"
+    local ident="\"${SRC_DB//\"/\"\"}\""
+    timeout -k 5 "$E2E_CMD_TIMEOUT" psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+        -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $ident"
+    q postgres "CREATE DATABASE $ident"
     q_file "$SRC_DB" <<'SQL'
 CREATE TABLE public.t1 AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 5000) g;
 CREATE TABLE public.t2 (id int PRIMARY KEY, note text);
@@ -32,7 +35,7 @@ require_manager() {
 # new_set: backs up the source into a fresh --backup-dir; sets DIR, TS, SET.
 new_set() {
     require_manager
-    DIR=$(new_backup_dir)
+    DIR=$(new_backup_dir backups)
     TS=$(do_backup backup --dbname "$SRC_DB" --backup-dir "$DIR")
     SET=$(backup_set_dir "$DIR" "$TS")
     [ -f "$SET/gpbackup_${TS}_complete" ] || fail "gpbackup wrote no completion marker gpbackup_${TS}_complete"
@@ -42,7 +45,7 @@ new_set() {
 # A data file of the set (the largest: the one of t1).
 data_file() {
     local f
-    f=$(ls -S "$SET"/gpbackup_-1_"${TS}"_* | head -n 1)
+    f=$(find "$SET" -name "gpbackup_-1_${TS}_*" -printf '%s %p\n' | sort -rn | head -n 1 | cut -d' ' -f2-)
     [ -n "$f" ] || fail "no data file in $SET"
     echo "$f"
 }
@@ -108,10 +111,10 @@ test_list_complete() {
     assert_grep last.out "^TIMESTAMP +DATABASE +STATUS +SIZE +DURATION" "table header"
     assert_grep last.out "^$TS +mgr \"src\" é +complete +[0-9.]+ (bytes|kB|MB) +[0-9]+s" "the backup's line"
     expect_exit 0 gpbackup_manager list-backups --backup-dir "$DIR" --json
-    python3 - "$TS" "$SRC_DB" "$SET" <last.out <<'PY' || fail "list-backups --json: wrong document"
+    python3 - last.out "$TS" "$SRC_DB" "$SET" <<'PY' || fail "list-backups --json: wrong document"
 import json, sys
-ts, db, set_dir = sys.argv[1:]
-doc = json.load(sys.stdin)
+ts, db, set_dir = sys.argv[2:]
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
 [b] = doc["backups"]
 assert b["timestamp"] == ts, b
 assert b["database"] == db, b
@@ -140,7 +143,7 @@ assert "completion marker is missing" in b["reason"], b
 
 test_list_empty_and_several() {
     require_manager
-    DIR=$(new_backup_dir)
+    DIR=$(new_backup_dir backups)
     expect_exit 0 gpbackup_manager list-backups --backup-dir "$DIR"
     assert_grep last.out "no backups" "list of an empty directory"
     expect_exit 0 gpbackup_manager list-backups --backup-dir "$DIR" --json
@@ -161,10 +164,10 @@ test_verify_intact() {
     expect_exit 0 gpbackup_manager verify "$TS" --backup-dir "$DIR"
     assert_grep last.out "backup $TS is intact" "verify's verdict"
     expect_exit 0 gpbackup_manager verify "$TS" --backup-dir "$DIR" --json
-    python3 - "$TS" "$SET" <last.out <<'PY' || fail "verify --json: wrong document"
+    python3 - last.out "$TS" "$SET" <<'PY' || fail "verify --json: wrong document"
 import json, sys
-doc = json.load(sys.stdin)
-assert doc == {"timestamp": sys.argv[1], "directory": sys.argv[2], "status": "ok", "problems": []}, doc
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+assert doc == {"timestamp": sys.argv[2], "directory": sys.argv[3], "status": "ok", "problems": []}, doc
 PY
     # gprestore's own files in the set are not part of the backup.
     : >"$SET/gprestore_${TS}_20990101000000_report"
@@ -201,10 +204,10 @@ test_verify_altered_metadata() {
     flip_byte "$f" $(($(stat -c %s "$f") / 2))
     verify_fails "gpbackup_${TS}_metadata.sql: checksum differs"
     expect_exit 2 gpbackup_manager verify "$TS" --backup-dir "$DIR" --json
-    python3 - "$TS" <last.out <<'PY' || fail "verify --json: wrong document"
+    python3 - last.out "$TS" <<'PY' || fail "verify --json: wrong document"
 import json, sys
-ts = sys.argv[1]
-doc = json.load(sys.stdin)
+ts = sys.argv[2]
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
 assert doc["status"] == "failed", doc
 assert doc["problems"] == [{"file": f"gpbackup_{ts}_metadata.sql", "problem": "checksum differs"}], doc
 PY
@@ -279,7 +282,7 @@ test_delete_on_terminal() {
 
 test_usage_errors() {
     require_manager
-    DIR=$(new_backup_dir)
+    DIR=$(new_backup_dir backups)
     local args
     for args in "" "frobnicate" "verify" "verify 2024" "verify 2024010112000x" \
         "verify 20240101120000 extra" "list-backups --yes" "display-report 20240101120000 --json" \
@@ -297,7 +300,7 @@ test_usage_errors() {
     assert_grep last.out "^gpbackup_manager version [0-9]" "version"
 }
 
-setup_source
+setup_source || { echo "could not create the source database" >&2; exit 1; }
 run_test list_complete test_list_complete
 run_test list_incomplete test_list_incomplete
 run_test list_empty_and_several test_list_empty_and_several
