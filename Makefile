@@ -27,7 +27,7 @@ LIB_OBJ      = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard test/unit/*_test.c)
 UNIT_BIN     = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
-all: $(BIN)/gpbackup $(BIN)/gprestore $(if $(wildcard cmd/gpbackup_manager.c),$(BIN)/gpbackup_manager)
+all: $(BIN)/gpbackup $(BIN)/gprestore $(BIN)/gpbackup_manager
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)

@@ -461,7 +461,15 @@ static Error *step_finish(BackupState *s, const Error *failure)
     }
     if (e2 || failure)
         return e2;
-    return step_complete(s);
+    e = step_complete(s);
+    if (e) {
+        /* The config said Success a moment ago: a set that could not be
+         * completed is a failed one, not one that looks still running. */
+        config_set(&s->config->status, BACKUP_STATUS_FAILURE);
+        config_set(&s->config->error, e->message);
+        error_free(write_config(s));
+    }
+    return e;
 }
 
 static void open_log(const char *timestamp, LogLevel level)
