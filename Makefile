@@ -72,6 +72,11 @@ check-tsan: deps
 check-clang-build: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang BIN=bin-clang all unit-bins
 
+# Speed against raw COPY and pg_dump/pg_restore (not part of check).
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/bench.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@ci/demo.sh $(BIN)
@@ -79,5 +84,5 @@ demo: deps
 clean:
 	rm -rf build build-asan build-tsan build-clang bin bin-asan bin-tsan bin-clang
 
-.PHONY: all check check-asan check-tsan check-clang-build demo deps clean unit-bins
+.PHONY: bench all check check-asan check-tsan check-clang-build demo deps clean unit-bins
 .SECONDARY:

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libpq-dev libyaml-dev libzstd-dev zlib1g-dev libreadline-dev \
-libcmocka-dev libxxhash-dev postgresql-15 postgresql-client-15 ca-certificates clang"
+libcmocka-dev libxxhash-dev postgresql-15 postgresql-client-15 ca-certificates clang time"
 
 missing=""
 for p in $PKGS; do

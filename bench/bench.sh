@@ -1,0 +1,155 @@
+#!/bin/bash
+# make bench: our backup and restore against the limit (raw parallel COPY)
+# and against pg_dump -Fd / pg_restore, in one run, on a throwaway cluster.
+#
+#   bench/bench.sh            about 1 GB: pgbench scale 30 + four mixed-type tables
+#   SCALE=10 MIXED_ROWS=500000 RUNS=3 JOBS=2 bench/bench.sh
+#
+# Each measurement is the median of RUNS runs, the commands alternating
+# within each round so that they share the machine's state. Prints the
+# figures and the ratios against the targets of docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-$PWD/bin}
+JOBS=${JOBS:-2}
+RUNS=${RUNS:-3}
+SCALE=${SCALE:-30}
+MIXED_ROWS=${MIXED_ROWS:-1500000}
+SMALL_TABLES=${SMALL_TABLES:-10000}
+
+command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
+tmp=$(mktemp -d /tmp/gpb-bench.XXXXXX)
+trap 'ci/pg-stop.sh "$tmp/pg" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+mkdir "$tmp/pg"
+PG_EXTRA_CONF="shared_buffers = 512MB
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+max_locks_per_transaction = 256" ci/pg-start.sh "$tmp/pg" >/dev/null
+# shellcheck disable=SC1091
+. "$tmp/pg/env"
+export HOME=$tmp
+
+now() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+size_of() { du -sb "$1" | cut -f1; }
+# peak_kb CMD...: runs CMD, prints its peak RSS in kB on fd 3.
+peak() { /usr/bin/time -f '%M' -o "$tmp/peak" "$@"; cat "$tmp/peak" >&3; }
+
+echo "== building the data set (pgbench scale $SCALE, 4 x $MIXED_ROWS mixed rows)"
+createdb bench
+pgbench -q -i -s "$SCALE" bench >/dev/null 2>&1
+for i in 1 2 3 4; do
+    psql -X -q -d bench -c "CREATE TABLE mixed_$i AS
+        SELECT g AS id, md5(g::text) AS t, g * 1.5 AS n, now() - g * interval '1 second' AS ts,
+               (g % 2 = 0) AS b, ARRAY[g, g + 1] AS a, jsonb_build_object('k', g, 'v', md5(g::text)) AS j,
+               CASE WHEN g % 10 = 0 THEN NULL ELSE repeat('x', g % 50) END AS s
+        FROM generate_series(1, $MIXED_ROWS) g"
+done
+psql -X -q -d bench -c "VACUUM ANALYZE"
+dbsize=$(psql -X -At -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))")
+echo "   database size: $dbsize"
+
+# Raw parallel COPY: the tables in JOBS streams, largest first to the least
+# loaded stream, each COPY ... TO STDOUT into /dev/null.
+raw_copy() {
+    local -a load streams
+    local i t sz best
+    for ((i = 0; i < JOBS; i++)); do load[i]=0; streams[i]=""; done
+    while read -r t sz; do
+        best=0
+        for ((i = 1; i < JOBS; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
+        load[best]=$((load[best] + sz))
+        streams[best]="${streams[best]} $t"
+    done < <(psql -X -At -F' ' -d bench -c "SELECT quote_ident(relname), pg_table_size(oid) FROM pg_class
+              WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC")
+    for ((i = 0; i < JOBS; i++)); do
+        ( for t in ${streams[i]}; do psql -X -q -d bench -c "COPY $t TO STDOUT" >/dev/null; done ) &
+    done
+    wait
+}
+
+declare -A T
+run() { # name, command...
+    local name=$1 t0 t1
+    shift
+    t0=$(now)
+    "$@"
+    t1=$(now)
+    T[$name]+="$(secs "$t0" "$t1") "
+}
+
+ours_backup() { rm -rf "$tmp/ours"; peak "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours" --jobs "$JOBS" --quiet 3>>"$tmp/peak_backup"; }
+pgdump_backup() { rm -rf "$tmp/pgd"; pg_dump -Fd -j "$JOBS" -f "$tmp/pgd" bench; }
+ours_restore() {
+    dropdb --if-exists bench_r
+    local ts
+    ts=$(ls "$tmp/ours/backups/"*/ | sort | tail -n 1)
+    "$BIN/gprestore" --timestamp "$ts" --backup-dir "$tmp/ours" --create-db --redirect-db bench_r --jobs "$JOBS" --quiet
+}
+pg_restore_run() { dropdb --if-exists bench_p; createdb bench_p; pg_restore -j "$JOBS" -d bench_p "$tmp/pgd"; }
+
+echo "== large tables, $RUNS rounds, --jobs $JOBS"
+: >"$tmp/peak_backup"
+for ((r = 1; r <= RUNS; r++)); do
+    run raw raw_copy
+    run ours ours_backup
+    run pgdump pgdump_backup
+    run ours_restore ours_restore
+    run pg_restore pg_restore_run
+    echo "   round $r: raw ${T[raw]##* }... (see totals below)" | sed 's/ \.\.\./.../' >/dev/null
+done
+# Peak memory with --jobs 8, whatever the table sizes.
+rm -rf "$tmp/ours8"
+/usr/bin/time -f '%M' -o "$tmp/peak8" "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours8" --jobs 8 --quiet
+peak8=$(cat "$tmp/peak8")
+
+m() { echo "${T[$1]}" | tr ' ' '\n' | grep . | median; }
+raw=$(m raw); ours=$(m ours); pgd=$(m pgdump); ores=$(m ours_restore); pres=$(m pg_restore)
+osize=$(size_of "$tmp/ours"); psize=$(size_of "$tmp/pgd")
+peak=$(median <"$tmp/peak_backup")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "ok" : "MISSED" }'; }
+
+printf '\n%-44s %10s\n' "measure (median of $RUNS, --jobs $JOBS)" "value"
+printf '%-44s %9ss\n' "raw parallel COPY to /dev/null" "$raw"
+printf '%-44s %9ss\n' "gpbackup (zstd)" "$ours"
+printf '%-44s %9ss\n' "pg_dump -Fd -j$JOBS" "$pgd"
+printf '%-44s %9ss\n' "gprestore" "$ores"
+printf '%-44s %9ss\n' "pg_restore -j$JOBS" "$pres"
+printf '%-44s %10s\n' "gpbackup output" "$(numfmt --to=iec "$osize")"
+printf '%-44s %10s\n' "pg_dump -Fd output" "$(numfmt --to=iec "$psize")"
+printf '%-44s %8s kB\n' "gpbackup peak RSS, --jobs $JOBS" "$peak"
+printf '%-44s %8s kB\n' "gpbackup peak RSS, --jobs 8" "$peak8"
+echo
+printf '%-44s %6s  target %-6s %s\n' "backup / raw COPY" "$(ratio "$ours" "$raw")" "<=1.3" "$(verdict "$(ratio "$ours" "$raw")" 1.3)"
+printf '%-44s %6s  target %-6s %s\n' "backup / pg_dump -Fd" "$(ratio "$ours" "$pgd")" "<=0.4" "$(verdict "$(ratio "$ours" "$pgd")" 0.4)"
+printf '%-44s %6s  target %-6s %s\n' "output / pg_dump's" "$(ratio "$osize" "$psize")" "<=0.85" "$(verdict "$(ratio "$osize" "$psize")" 0.85)"
+printf '%-44s %6s  target %-6s %s\n' "restore / pg_restore" "$(ratio "$ores" "$pres")" "<=0.6" "$(verdict "$(ratio "$ores" "$pres")" 0.6)"
+printf '%-44s %6s  target %-6s %s\n' "peak memory --jobs 8 (MiB)" "$((peak8 / 1024))" "<=64" "$(verdict "$((peak8 / 1024))" 64)"
+
+if [ "$SMALL_TABLES" -gt 0 ]; then
+    echo
+    echo "== $SMALL_TABLES small tables"
+    createdb small
+    psql -X -q -d small -c "DO \$\$ BEGIN FOR i IN 1..$SMALL_TABLES LOOP
+        EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text)', i);
+        EXECUTE format('INSERT INTO public.t%s SELECT g, md5(g::text) FROM generate_series(1, 10) g', i);
+        IF i % 500 = 0 THEN COMMIT; END IF; END LOOP; END \$\$"
+    declare -A S
+    srun() { local name=$1 t0 t1; shift; t0=$(now); "$@"; t1=$(now); S[$name]+="$(secs "$t0" "$t1") "; }
+    s_ours() { rm -rf "$tmp/sours"; "$BIN/gpbackup" --dbname small --backup-dir "$tmp/sours" --jobs "$JOBS" --no-lock --quiet; }
+    s_pgd() { rm -rf "$tmp/spgd"; pg_dump -Fd -j "$JOBS" -f "$tmp/spgd" small 2>/dev/null || pg_dump -Fd -f "$tmp/spgd" small; }
+    s_ores() { dropdb --if-exists small_r; "$BIN/gprestore" --timestamp "$(ls "$tmp/sours/backups/"*/ | sort | tail -n 1)" --backup-dir "$tmp/sours" --create-db --redirect-db small_r --jobs "$JOBS" --quiet; }
+    s_pres() { dropdb --if-exists small_p; createdb small_p; pg_restore -j "$JOBS" -d small_p "$tmp/spgd"; }
+    for ((r = 1; r <= RUNS; r++)); do
+        srun ours s_ours; srun pgd s_pgd; srun ores s_ores; srun pres s_pres
+    done
+    sm() { echo "${S[$1]}" | tr ' ' '\n' | grep . | median; }
+    printf '%-44s %9ss\n' "gpbackup --no-lock" "$(sm ours)"
+    printf '%-44s %9ss\n' "pg_dump -Fd (-j$JOBS, or one job if that fails)" "$(sm pgd)"
+    printf '%-44s %9ss\n' "gprestore" "$(sm ores)"
+    printf '%-44s %9ss\n' "pg_restore -j$JOBS" "$(sm pres)"
+    printf '%-44s %6s  target %-6s %s\n' "backup / pg_dump" "$(ratio "$(sm ours)" "$(sm pgd)")" "<=0.5" "$(verdict "$(ratio "$(sm ours)" "$(sm pgd)")" 0.5)"
+    printf '%-44s %6s\n' "restore / pg_restore" "$(ratio "$(sm ores)" "$(sm pres)")"
+fi
