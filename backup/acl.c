@@ -28,7 +28,7 @@ Error *meta_acl_load(MetaContext *ctx, const char *catalog, const char *key_expr
 {
     *out = NULL;
     char *sql = xasprintf(
-        "WITH o AS (SELECT %s AS key, %s AS owner, o.%s AS acl FROM %s o "
+        "SELECT * FROM (WITH o AS (SELECT %s AS key, %s AS owner, o.%s AS acl FROM %s o "
         "           WHERE o.%s IS NOT NULL%s%s) "
         "SELECT o.key::pg_catalog.text AS key, 0 AS action, 0::pg_catalog.int8 AS ord, "
         "       CASE WHEN d.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(d.grantee) END "
@@ -46,7 +46,7 @@ Error *meta_acl_load(MetaContext *ctx, const char *catalog, const char *key_expr
         "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(pg_catalog.acldefault('%c', o.owner)) d "
         "  WHERE d.grantee = a.grantee AND d.privilege_type = a.privilege_type "
         "  AND d.is_grantable = a.is_grantable) "
-        "ORDER BY 1 COLLATE \"C\", 2, 3",
+        ") u ORDER BY u.key COLLATE \"C\", 2, 3",
         key_expr, owner_expr, acl_col, catalog, acl_col, where ? " AND " : "", where ? where : "",
         objtype, objtype);
     Result *r;

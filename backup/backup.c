@@ -1,7 +1,8 @@
 /* gpbackup as a script of named steps: start (backup set directory, config
  * "In Progress"), connect and export the snapshot, choose and lock the
- * tables, write the metadata, copy the data, write the TOC, finish (report,
- * config "Success" or "Failure"). */
+ * tables, write the metadata (globals included unless --without-globals)
+ * and with --with-stats the planner statistics, copy the data, write the
+ * TOC, finish (report, config "Success" or "Failure"). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "metadata.h"
 #include "snapshot.h"
+#include "statistics.h"
 #include "util.h"
 
 typedef struct BackupState {
@@ -36,6 +38,8 @@ typedef struct BackupState {
     Toc *toc;
     MetaContext meta;
     DataPhaseStats stats;
+    bool wrote_statistics;   /* statistics.sql is part of the set */
+    size_t statistics_tables;
 } BackupState;
 
 /* YYYYMMDDHHMMSS (human = 0) or "YYYY-MM-DD HH:MM:SS" (human = 1), local time. */
@@ -106,7 +110,9 @@ static void fill_config(BackupState *s)
     c->compressionlevel = o->compression_level;
     c->dataonly = o->data_only;
     c->metadataonly = o->metadata_only;
-    c->withoutglobals = 1;
+    /* A data-only backup writes no metadata, globals included. */
+    c->withoutglobals = o->without_globals || o->data_only;
+    c->withstatistics = o->with_stats;
     c->jobs = o->jobs;
     config_set(&c->dataformat, "csv");
     config_set(&c->timestamp, s->timestamp);
@@ -158,15 +164,30 @@ static Error *step_connect(BackupState *s)
     if (e)
         return e;
     Result *r;
-    e = conn_query(s->leader,
-                   "SELECT pg_catalog.pg_encoding_to_char(encoding) AS enc, "
-                   "       pg_catalog.current_database() AS db "
-                   "FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
-                   &r);
+    /* The locale goes into the config so that gprestore --create-db makes
+     * a database that sorts and classifies text as the source did. */
+    int v = conn_server_version(s->leader);
+    char *sql = xasprintf(
+        "SELECT pg_catalog.pg_encoding_to_char(encoding) AS enc, "
+        "       pg_catalog.current_database() AS db, "
+        "       datcollate, datctype, %s AS provider, %s AS locale, %s AS icurules "
+        "FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
+        v >= 150000 ? "CASE datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' "
+                      "WHEN 'b' THEN 'builtin' ELSE datlocprovider::pg_catalog.text END"
+                    : "'libc'",
+        v >= 170000 ? "datlocale" : v >= 150000 ? "daticulocale" : "NULL::pg_catalog.text",
+        v >= 160000 ? "daticurules" : "NULL::pg_catalog.text");
+    e = conn_query(s->leader, sql, &r);
+    free(sql);
     if (e)
         return e;
     s->encoding = xstrdup(result_str(r, 0, "enc"));
     config_set(&s->config->databasename, result_str(r, 0, "db"));
+    config_set(&s->config->databaselocaleprovider, result_str(r, 0, "provider"));
+    config_set(&s->config->databasecollate, result_str(r, 0, "datcollate"));
+    config_set(&s->config->databasectype, result_str(r, 0, "datctype"));
+    config_set(&s->config->databaselocale, result_str(r, 0, "locale"));
+    config_set(&s->config->databaseicurules, result_str(r, 0, "icurules"));
     result_free(r);
     config_set(&s->config->databaseversion, conn_server_version_str(s->leader));
     config_set(&s->config->databaseencoding, s->encoding);
@@ -249,6 +270,7 @@ static Error *step_metadata(BackupState *s)
     /* A data-only backup still carries the sequence values, as the data
      * they number would be useless without them (pg_dump does the same). */
     s->meta.values_only = s->opts->data_only;
+    s->meta.without_globals = s->opts->without_globals;
     Error *e = s->opts->data_only ? meta_sequences.dump(&s->meta) : metadata_dump_all(&s->meta);
     if (e)
         return e;
@@ -256,9 +278,38 @@ static Error *step_metadata(BackupState *s)
     e = file_write_atomic(path, s->meta.sql.data, s->meta.sql.len);
     free(path);
     if (!e)
-        log_info("metadata written: %zu objects", s->toc->nentries[TOC_PREDATA] +
-                                                      s->toc->nentries[TOC_POSTDATA]);
+        log_info("metadata written: %zu objects, %zu global objects",
+                 s->toc->nentries[TOC_PREDATA] + s->toc->nentries[TOC_POSTDATA],
+                 s->toc->nentries[TOC_GLOBAL]);
     return e;
+}
+
+/* Step 4b (--with-stats): the planner statistics, read under the snapshot
+ * like the metadata, into a file of their own. */
+static Error *step_statistics(BackupState *s)
+{
+    if (!s->opts->with_stats)
+        return NULL;
+    StrBuf sql;
+    sb_init(&sql);
+    int dropped = 0;
+    double t0 = now_monotonic();
+    Error *e = statistics_dump(s->leader, &s->tables, &sql, s->toc, &dropped);
+    if (!e) {
+        char *path = set_file(s, "statistics.sql");
+        e = file_write_atomic(path, sql.data ? sql.data : "", sql.len);
+        free(path);
+    }
+    sb_free(&sql);
+    if (e)
+        return error_prefix(e, "could not back up statistics");
+    s->wrote_statistics = true;
+    s->statistics_tables = s->toc->nstats;
+    if (dropped)
+        log_info("statistics: %d slot%s of kinds this tool does not know left out", dropped,
+                 dropped == 1 ? "" : "s");
+    log_info("statistics written: %zu tables in %.2fs", s->toc->nstats, now_monotonic() - t0);
+    return NULL;
 }
 
 /* Greenplum keeps the last DDL per table in pg_stat_last_operation: a
@@ -359,6 +410,12 @@ static Error *write_report(BackupState *s, const Error *failure)
               : f->include_schemas.n || f->exclude_schemas.n ? "Schema Filter"
                                                              : "None");
     append_kv(&sb, "data file format:", "CSV, one file per table");
+    append_kv(&sb, "globals:", o->without_globals || o->data_only ? "not included"
+                                                                  : "roles and tablespaces included");
+    if (o->with_stats) {
+        snprintf(buf, sizeof buf, "%zu tables", s->statistics_tables);
+        append_kv(&sb, "statistics:", buf);
+    }
     snprintf(buf, sizeof buf, "%d", o->jobs);
     append_kv(&sb, "jobs:", buf);
     append_kv(&sb, "table locks:", o->no_lock ? "none up front (--no-lock)"
@@ -411,8 +468,11 @@ static Error *step_complete(BackupState *s)
 {
     Manifest *m = manifest_new();
     Error *e = NULL;
-    static const char *const own[] = {"config.yaml", "toc.yaml", "metadata.sql", "report"};
+    static const char *const own[] = {"config.yaml", "toc.yaml", "metadata.sql", "report",
+                                      "statistics.sql"};
     for (size_t i = 0; i < sizeof own / sizeof own[0] && !e; i++) {
+        if (strcmp(own[i], "statistics.sql") == 0 && !s->wrote_statistics)
+            continue;
         char *name = xasprintf("gpbackup_%s_%s", s->timestamp, own[i]);
         e = manifest_add_file(m, s->set_dir, name);
         free(name);
@@ -527,6 +587,8 @@ Error *backup_run(const BackupOptions *opts, const char *command_line, char **ti
         e = step_tables(&s);
     if (!e)
         e = step_metadata(&s);
+    if (!e)
+        e = step_statistics(&s);
     if (!e)
         e = step_data(&s);
     if (!e)

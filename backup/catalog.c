@@ -1,5 +1,7 @@
-/* Catalog reads for the backup set: the tables, their columns and sizes.
- * Queries fetch every table at once; nothing here runs a query per table. */
+/* Catalog reads for the backup set: the tables (and the views,
+ * materialized views and foreign tables that go with them), their columns
+ * and sizes. Queries fetch every relation at once; nothing here runs a
+ * query per table. */
 #include "catalog.h"
 
 #include <stdio.h>
@@ -15,20 +17,26 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
 {
     memset(out, 0, sizeof *out);
     Result *r;
-    Error *e = conn_query(
-        c,
+    /* relispartition came with PostgreSQL 10. */
+    char *sql = xasprintf(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relfilenode, "
-        "       c.relnatts, "
+        "       c.relnatts, c.relreplident, %s AS relispartition, c.relispopulated, "
         "       pg_catalog.pg_get_userbyid(c.relowner) AS owner, "
         "       pg_catalog.array_to_string(c.reloptions, ', ') AS reloptions, "
-        "       pg_catalog.obj_description(c.oid, 'pg_class') AS comment "
+        "       pg_catalog.obj_description(c.oid, 'pg_class') AS comment, "
+        "       CASE WHEN am.amname <> 'heap' THEN am.amname END AS access_method, "
+        "       ts.spcname AS tablespace "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relkind IN ('r', 'p') AND " CATALOG_USER_SCHEMA("n.nspname")
+        "LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam "
+        "LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace "
+        "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " CATALOG_USER_SCHEMA("n.nspname")
         " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
         "   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
         "   AND d.objid = c.oid AND d.deptype = 'e') "
-        "ORDER BY n.nspname, c.relname",
-        &r);
+        "ORDER BY c.relkind NOT IN ('r', 'p'), n.nspname, c.relname",
+        conn_server_version(c) >= 100000 ? "c.relispartition" : "false");
+    Error *e = conn_query(c, sql, &r);
+    free(sql);
     if (e)
         return error_prefix(e, "could not list tables");
     int rows = result_rows(r);
@@ -38,7 +46,7 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
         const char *name = result_str(r, i, "relname");
         if (!filter_keeps_table(filter, schema, name))
             continue;
-        TableInfo *t = &out->items[out->n++];
+        TableInfo *t = &out->items[out->nall++];
         t->oid = (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10);
         t->schema = xstrdup(schema);
         t->name = xstrdup(name);
@@ -52,33 +60,29 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
                             ? NULL
                             : xstrdup(result_str(r, i, "reloptions"));
         t->comment = result_isnull(r, i, "comment") ? NULL : xstrdup(result_str(r, i, "comment"));
+        t->access_method =
+            result_isnull(r, i, "access_method") ? NULL : xstrdup(result_str(r, i, "access_method"));
+        t->tablespace =
+            result_isnull(r, i, "tablespace") ? NULL : xstrdup(result_str(r, i, "tablespace"));
+        t->replident = result_str(r, i, "relreplident")[0];
+        t->ispartition = result_bool(r, i, "relispartition");
+        t->populated = result_bool(r, i, "relispopulated");
+        /* The tables come first (ORDER BY). */
+        if (t->relkind == 'r' || t->relkind == 'p')
+            out->n++;
     }
     result_free(r);
     build_oid_index(out);
 
     /* Every table asked for by name must exist: a typo must not silently
-     * produce a backup without the table. */
+     * produce a backup without the table. A view, materialized view or
+     * foreign table so named is backed up with its definition. */
     for (size_t k = 0; k < filter->include_table_schemas.n; k++) {
         const char *s = filter->include_table_schemas.items[k];
         const char *t = filter->include_table_names.items[k];
         bool found = false;
-        for (size_t i = 0; i < out->n && !found; i++)
+        for (size_t i = 0; i < out->nall && !found; i++)
             found = strcmp(out->items[i].schema, s) == 0 && strcmp(out->items[i].name, t) == 0;
-        if (!found) {
-            /* A view named by --include-table is backed up with its
-             * definition (it has no data): it exists, so no error. */
-            const char *params[2] = {s, t};
-            Result *vr;
-            e = conn_query_params(c,
-                                  "SELECT 1 FROM pg_catalog.pg_class c "
-                                  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                                  "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'v'",
-                                  2, params, &vr);
-            if (e)
-                return e;
-            found = result_rows(vr) > 0;
-            result_free(vr);
-        }
         if (!found) {
             char *n = filter_format_table_name(s, t);
             e = ERROR_NEW(ERR_NOT_FOUND, "table \"%s\" given with --include-table does not exist",
@@ -108,15 +112,21 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
     return NULL;
 }
 
-char *catalog_oid_array(const TableSet *set)
+/* The oids of items [0, n) as an array literal. */
+static char *oid_array(const TableSet *set, size_t n)
 {
     StrBuf sb;
     sb_init(&sb);
     sb_append(&sb, "{");
-    for (size_t i = 0; i < set->n; i++)
+    for (size_t i = 0; i < n; i++)
         sb_printf(&sb, "%s%u", i ? "," : "", set->items[i].oid);
     sb_append(&sb, "}");
     return sb_steal(&sb);
+}
+
+char *catalog_oid_array(const TableSet *set)
+{
+    return oid_array(set, set->nall);
 }
 
 static const TableSet *sort_set;
@@ -131,17 +141,17 @@ static int by_oid_order(const void *a, const void *b)
 /* Called once by the leader after listing, before any thread starts. */
 static void build_oid_index(TableSet *set)
 {
-    set->by_oid = xcalloc(set->n + 1, sizeof(size_t));
-    for (size_t i = 0; i < set->n; i++)
+    set->by_oid = xcalloc(set->nall + 1, sizeof(size_t));
+    for (size_t i = 0; i < set->nall; i++)
         set->by_oid[i] = i;
     sort_set = set;
-    qsort(set->by_oid, set->n, sizeof(size_t), by_oid_order);
+    qsort(set->by_oid, set->nall, sizeof(size_t), by_oid_order);
     sort_set = NULL;
 }
 
 TableInfo *catalog_find(const TableSet *set, uint32_t oid)
 {
-    size_t lo = 0, hi = set->n;
+    size_t lo = 0, hi = set->nall;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         TableInfo *t = &set->items[set->by_oid[mid]];
@@ -160,8 +170,8 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
     char *oids = catalog_oid_array(set);
     const char *params[1] = {oids};
     Result *r;
-    Error *e = conn_query_params(
-        c,
+    /* attcompression came with PostgreSQL 14. */
+    char *sql = xasprintf(
         "SELECT a.attrelid, a.attnum, a.attname, "
         "       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, "
         "       a.attnotnull, a.attidentity, a.attgenerated, "
@@ -170,7 +180,9 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         "            THEN cn.nspname END AS coll_schema, "
         "       CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 "
         "            THEN co.collname END AS coll_name, "
-        "       pg_catalog.col_description(a.attrelid, a.attnum) AS comment "
+        "       pg_catalog.col_description(a.attrelid, a.attnum) AS comment, "
+        "       a.attislocal, a.attinhcount, a.attstorage, t.typstorage, a.attstattarget, "
+        "       %s AS attcompression "
         "FROM pg_catalog.pg_attribute a "
         "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -178,7 +190,9 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
         "WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
         "ORDER BY a.attrelid, a.attnum",
-        1, params, &r);
+        conn_server_version(c) >= 140000 ? "a.attcompression" : "''::pg_catalog.char");
+    Error *e = conn_query_params(c, sql, 1, params, &r);
+    free(sql);
     free(oids);
     if (e)
         return error_prefix(e, "could not read table columns");
@@ -212,11 +226,17 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
                                                   result_str(r, i, "coll_name"));
         if (!result_isnull(r, i, "comment"))
             col->comment = xstrdup(result_str(r, i, "comment"));
+        col->islocal = result_bool(r, i, "attislocal");
+        col->inhcount = (int)result_int(r, i, "attinhcount");
+        col->storage = result_str(r, i, "attstorage")[0];
+        col->type_storage = result_str(r, i, "typstorage")[0];
+        col->compression = result_str(r, i, "attcompression")[0];
+        col->stattarget = (int)result_int(r, i, "attstattarget");
     }
     result_free(r);
 
     /* The COPY column list: generated columns are computed on restore. */
-    for (size_t k = 0; k < set->n; k++) {
+    for (size_t k = 0; k < set->nall; k++) {
         TableInfo *ti = &set->items[k];
         StrBuf sb, nums;
         sb_init(&sb);
@@ -248,7 +268,7 @@ Error *catalog_load_sizes(Conn *c, TableSet *set, bool exact)
 {
     if (set->n == 0)
         return NULL;
-    char *oids = catalog_oid_array(set);
+    char *oids = oid_array(set, set->n);
     const char *params[1] = {oids};
     Result *r;
     Error *e = conn_query_params(
@@ -276,7 +296,7 @@ Error *catalog_load_sizes(Conn *c, TableSet *set, bool exact)
 
 void catalog_free(TableSet *set)
 {
-    for (size_t i = 0; i < set->n; i++) {
+    for (size_t i = 0; i < set->nall; i++) {
         TableInfo *t = &set->items[i];
         for (size_t j = 0; j < t->ncolumns; j++) {
             Column *col = &t->columns[j];
@@ -293,6 +313,8 @@ void catalog_free(TableSet *set)
         free(t->owner);
         free(t->reloptions);
         free(t->comment);
+        free(t->access_method);
+        free(t->tablespace);
         free(t->copy_columns);
         free(t->attnums);
     }
@@ -300,5 +322,5 @@ void catalog_free(TableSet *set)
     free(set->by_oid);
     set->by_oid = NULL;
     set->items = NULL;
-    set->n = 0;
+    set->n = set->nall = 0;
 }

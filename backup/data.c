@@ -68,6 +68,10 @@ static Error *sink_flush(Sink *s)
 static Error *sink_write(void *ctx, const char *data, size_t len)
 {
     Sink *s = ctx;
+    /* After a signal or another worker's failure, compressing what is still
+     * buffered in the socket only delays the exit (seconds at high levels). */
+    if (conn_stop_requested())
+        return ERROR_NEW(ERR_CANCELED, "canceled");
     if (s->len + len > SINK_BUFFER) {
         Error *e = sink_flush(s);
         if (e)

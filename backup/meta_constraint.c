@@ -9,7 +9,8 @@
 
 static Error *dump_constraints(MetaContext *ctx)
 {
-    if (ctx->tables->n == 0)
+    /* The whole set: foreign tables have constraints too. */
+    if (ctx->tables->nall == 0)
         return NULL;
     char *oids = catalog_oid_array(ctx->tables);
     const char *params[1] = {oids};
@@ -40,10 +41,13 @@ static Error *dump_constraints(MetaContext *ctx)
         const char *name = result_str(r, i, "conname");
         char *cn = conn_quote_ident(ctx->conn, name);
         sb_reset(&sb);
-        /* A foreign key on a partitioned table cannot be added with ONLY. */
+        /* A foreign key on a partitioned table cannot be added with ONLY;
+         * nor can a CHECK constraint on a table with children or partitions,
+         * which take it too (as inherited, not local, constraints: they
+         * have no entry of their own). */
         sb_printf(&sb, "ALTER TABLE %s%s ADD CONSTRAINT %s %s;\n",
-                  type == 'f' && t->relkind == 'p' ? "" : "ONLY ", t->qualified, cn,
-                  result_str(r, i, "def"));
+                  (type == 'f' && t->relkind == 'p') || type == 'c' ? "" : "ONLY ", t->qualified,
+                  cn, result_str(r, i, "def"));
         if (!result_isnull(r, i, "comment")) {
             char *what = xasprintf("CONSTRAINT %s ON %s", cn, t->qualified);
             meta_append_comment(ctx, &sb, what, result_str(r, i, "comment"));

@@ -8,7 +8,8 @@
 
 static Error *dump_indexes(MetaContext *ctx)
 {
-    if (ctx->tables->n == 0)
+    /* The whole set: materialized views have indexes too. */
+    if (ctx->tables->nall == 0)
         return NULL;
     char *oids = catalog_oid_array(ctx->tables);
     const char *params[1] = {oids};

@@ -1,7 +1,8 @@
-/* Sequences: CREATE SEQUENCE with every parameter, ownership by a column
- * (OWNED BY, emitted once the tables exist) and the current value (SEQUENCE
- * SET, replayed after the data). Identity sequences are created by their
- * table; only their value is written here. */
+/* Sequences: CREATE SEQUENCE with every parameter, owner, comment and
+ * privileges, ownership by a column (OWNED BY, emitted once the tables
+ * exist) and the current value (SEQUENCE SET, replayed after the data).
+ * Identity sequences are created by their table; their comment and
+ * privileges follow the table (IDENTITY SEQUENCE), their value the data. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,20 +99,59 @@ static Error *emit_sequence_values(MetaContext *ctx, const Result *r, const bool
     return e;
 }
 
+/* What an identity sequence has beyond what its table's CREATE gives it:
+ * a comment and privileges, once the table (and so the sequence) exists. */
+static void emit_identity_extras(MetaContext *ctx, const Result *r, int i, const AclSet *acls)
+{
+    const char *schema = result_str(r, i, "nspname");
+    const char *name = result_str(r, i, "relname");
+    char *q = conn_quote_qualified(ctx->conn, schema, name);
+    StrBuf sb;
+    sb_init(&sb);
+    char *what = xasprintf("SEQUENCE %s", q);
+    meta_append_comment(ctx, &sb, what,
+                        result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
+    meta_acl_append(ctx, &sb, acls, result_str(r, i, "oid"), "SEQUENCE", q, NULL);
+    if (sb.len) {
+        char *ref = owner_ref(ctx, r, i);
+        uint32_t id = meta_emit_obj(ctx, TOC_PREDATA, schema, name, "IDENTITY SEQUENCE", ref,
+                                    sb.data, NULL, 0);
+        meta_depend_on(ctx, id, "pg_class",
+                       (uint32_t)strtoul(result_str(r, i, "owner_table"), NULL, 10));
+        free(ref);
+    }
+    free(what);
+    sb_free(&sb);
+    free(q);
+}
+
 static Error *dump_sequences(MetaContext *ctx)
 {
     Result *r;
     Error *e = conn_query(ctx->conn, SEQUENCE_QUERY, &r);
     if (e)
         return e;
+    AclSet *acls = NULL;
+    if (!ctx->values_only) {
+        e = meta_acl_load(ctx, "pg_catalog.pg_class", "o.oid", "relacl", "o.relowner", 's',
+                          "o.relkind = 'S'", &acls);
+        if (e) {
+            result_free(r);
+            return e;
+        }
+    }
     int rows = result_rows(r);
     bool *keep = xcalloc((size_t)rows + 1, sizeof(bool));
     StrBuf sb;
     sb_init(&sb);
     for (int i = 0; i < rows; i++) {
         keep[i] = keep_sequence(ctx, r, i);
-        if (!keep[i] || ctx->values_only || strcmp(result_str(r, i, "owner_deptype"), "i") == 0)
+        if (!keep[i] || ctx->values_only)
             continue;
+        if (strcmp(result_str(r, i, "owner_deptype"), "i") == 0) {
+            emit_identity_extras(ctx, r, i, acls);
+            continue;
+        }
         const char *schema = result_str(r, i, "nspname");
         const char *name = result_str(r, i, "relname");
         char *q = conn_quote_qualified(ctx->conn, schema, name);
@@ -127,6 +167,7 @@ static Error *dump_sequences(MetaContext *ctx)
         char *what = xasprintf("SEQUENCE %s", q);
         meta_append_comment(ctx, &sb, what,
                             result_isnull(r, i, "comment") ? NULL : result_str(r, i, "comment"));
+        meta_acl_append(ctx, &sb, acls, result_str(r, i, "oid"), "SEQUENCE", q, NULL);
         char *ref = owner_ref(ctx, r, i);
         meta_emit_obj(ctx, TOC_PREDATA, schema, name, "SEQUENCE", ref, sb.data, "pg_class",
                       (uint32_t)strtoul(result_str(r, i, "oid"), NULL, 10));
@@ -135,6 +176,7 @@ static Error *dump_sequences(MetaContext *ctx)
         free(q);
     }
     sb_free(&sb);
+    meta_acl_free(acls);
     e = emit_sequence_values(ctx, r, keep);
     free(keep);
     result_free(r);

@@ -401,7 +401,7 @@ Error *codec_reader_open(const char *path, CodecType t, CodecReader **out)
         r->zs_ready = true;
     }
 
-    Error *err = file_open_read(path, &r->fd);
+    Error *err = file_open_read_regular(path, &r->fd);
     if (err) {
         r->fd = -1;
         codec_reader_close(r);

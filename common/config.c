@@ -31,6 +31,11 @@ BackupConfig *config_new(void)
     c->databasename = xstrdup("");
     c->databaseversion = xstrdup("");
     c->databaseencoding = xstrdup("");
+    c->databaselocaleprovider = xstrdup("");
+    c->databasecollate = xstrdup("");
+    c->databasectype = xstrdup("");
+    c->databaselocale = xstrdup("");
+    c->databaseicurules = xstrdup("");
     c->jobs = 1;
     c->dataformat = xstrdup("csv");
     c->timestamp = xstrdup("");
@@ -51,6 +56,11 @@ void config_free(BackupConfig *c)
     free(c->databasename);
     free(c->databaseversion);
     free(c->databaseencoding);
+    free(c->databaselocaleprovider);
+    free(c->databasecollate);
+    free(c->databasectype);
+    free(c->databaselocale);
+    free(c->databaseicurules);
     strlist_free(&c->includeschemas);
     strlist_free(&c->excludeschemas);
     strlist_free(&c->includerelations);
@@ -137,6 +147,12 @@ Error *config_to_yaml(const BackupConfig *c, char **out, size_t *len)
     yamlio_key_str(w, "dataformat", c->dataformat);
     yamlio_key_str(w, "starttime", c->starttime);
     yamlio_key_str(w, "error", c->error);
+    /* Added in 0.2: the source database's locale, for --create-db. */
+    yamlio_key_str(w, "databaselocaleprovider", c->databaselocaleprovider);
+    yamlio_key_str(w, "databasecollate", c->databasecollate);
+    yamlio_key_str(w, "databasectype", c->databasectype);
+    yamlio_key_str(w, "databaselocale", c->databaselocale);
+    yamlio_key_str(w, "databaseicurules", c->databaseicurules);
     yamlio_map_end(w);
     err = yamlio_writer_finish(w, out, len);
     yamlio_writer_free(w);
@@ -201,6 +217,17 @@ static Error *read_int(YamlDoc *d, YamlNode *root, const char *key, int *field)
         return err;
     *field = (int)v;
     return NULL;
+}
+
+/* A key added after format version 1 was published: absent in older
+ * backups, where the field keeps its empty default. */
+static Error *read_optional_str(YamlDoc *d, YamlNode *root, const char *key, char **field)
+{
+    YamlNode *n = NULL;
+    Error *err = yamlio_map_find(d, root, key, &n);
+    if (err || !n)
+        return err;
+    return read_str(d, root, key, field);
 }
 
 static bool is_timestamp(const char *s)
@@ -284,6 +311,11 @@ static Error *config_parse(const char *text, size_t len, const char *what, Backu
         (err = read_str(d, root, "dataformat", &c->dataformat)) ||
         (err = read_str(d, root, "starttime", &c->starttime)) ||
         (err = read_str(d, root, "error", &c->error)) ||
+        (err = read_optional_str(d, root, "databaselocaleprovider", &c->databaselocaleprovider)) ||
+        (err = read_optional_str(d, root, "databasecollate", &c->databasecollate)) ||
+        (err = read_optional_str(d, root, "databasectype", &c->databasectype)) ||
+        (err = read_optional_str(d, root, "databaselocale", &c->databaselocale)) ||
+        (err = read_optional_str(d, root, "databaseicurules", &c->databaseicurules)) ||
         (err = check_values(d, root, c))) {
         yamlio_doc_free(d);
         config_free(c);

@@ -216,6 +216,28 @@ Error *file_open_read(const char *path, int *fd)
     return NULL;
 }
 
+Error *file_open_read_regular(const char *path, int *fd)
+{
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (f < 0) {
+        if (errno == ELOOP)
+            return ERROR_NEW(ERR_FORMAT, "file \"%s\" is a symbolic link", path);
+        return SYS_ERROR(errno, "could not open file \"%s\"", path);
+    }
+    struct stat st;
+    if (fstat(f, &st) != 0) {
+        Error *e = SYS_ERROR(errno, "could not stat file \"%s\"", path);
+        close(f);
+        return e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(f);
+        return ERROR_NEW(ERR_FORMAT, "file \"%s\" is not a regular file", path);
+    }
+    *fd = f;
+    return NULL;
+}
+
 Error *file_read_some(int fd, void *buf, size_t cap, size_t *n, const char *path)
 {
     for (;;) {

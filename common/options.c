@@ -20,7 +20,8 @@ enum {
     OPT_INCLUDE_SCHEMA_FILE, OPT_EXCLUDE_SCHEMA, OPT_EXCLUDE_SCHEMA_FILE, OPT_INCLUDE_TABLE,
     OPT_INCLUDE_TABLE_FILE, OPT_EXCLUDE_TABLE, OPT_EXCLUDE_TABLE_FILE, OPT_DATA_ONLY,
     OPT_METADATA_ONLY, OPT_LOCK_WAIT_TIMEOUT, OPT_VERBOSE, OPT_QUIET, OPT_DEBUG, OPT_HELP,
-    OPT_VERSION, OPT_NO_LOCK, OPT_TIMESTAMP, OPT_CREATE_DB, OPT_REDIRECT_DB, OPT_ON_ERROR_CONTINUE
+    OPT_VERSION, OPT_NO_LOCK, OPT_TIMESTAMP, OPT_CREATE_DB, OPT_REDIRECT_DB, OPT_ON_ERROR_CONTINUE,
+    OPT_WITHOUT_GLOBALS, OPT_WITH_STATS, OPT_WITH_GLOBALS, OPT_RUN_ANALYZE
 };
 
 #define COMMON_OPTIONS                                                            \
@@ -53,6 +54,8 @@ static const struct option backup_long_options[] = {
     {"no-compression", no_argument, NULL, OPT_NO_COMPRESSION},
     {"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT_TIMEOUT},
     {"no-lock", no_argument, NULL, OPT_NO_LOCK},
+    {"without-globals", no_argument, NULL, OPT_WITHOUT_GLOBALS},
+    {"with-stats", no_argument, NULL, OPT_WITH_STATS},
     {NULL, 0, NULL, 0}};
 
 static const struct option restore_long_options[] = {
@@ -61,6 +64,9 @@ static const struct option restore_long_options[] = {
     {"create-db", no_argument, NULL, OPT_CREATE_DB},
     {"redirect-db", required_argument, NULL, OPT_REDIRECT_DB},
     {"on-error-continue", no_argument, NULL, OPT_ON_ERROR_CONTINUE},
+    {"with-globals", no_argument, NULL, OPT_WITH_GLOBALS},
+    {"with-stats", no_argument, NULL, OPT_WITH_STATS},
+    {"run-analyze", no_argument, NULL, OPT_RUN_ANALYZE},
     {NULL, 0, NULL, 0}};
 
 static const char backup_help[] =
@@ -100,6 +106,9 @@ static const char backup_help[] =
     "  --include-table-file FILE  only the tables listed in FILE, one per line\n"
     "  --exclude-table S.T        not this table (repeatable)\n"
     "  --exclude-table-file FILE  not the tables listed in FILE\n"
+    "  --without-globals          leave out roles, role memberships and settings, and\n"
+    "                             tablespaces (written by default)\n"
+    "  --with-stats               also write the planner statistics of the tables\n"
     "\n"
     "Messages:\n"
     "  --verbose | --quiet | --debug\n"
@@ -134,6 +143,12 @@ static const char restore_help[] =
     "Behaviour:\n"
     "  --jobs N                   parallel connections for data and post-data (default 1)\n"
     "  --on-error-continue        log failed statements and tables, go on, exit 1\n"
+    "  --with-globals             first create the roles, role memberships and settings, and\n"
+    "                             tablespaces of the backup (existing ones are kept); with\n"
+    "                             --create-db or this option the database's own owner,\n"
+    "                             comment, settings and privileges are applied at the end\n"
+    "  --with-stats               restore the planner statistics of the backup (superuser)\n"
+    "  --run-analyze              ANALYZE every restored table at the end, in parallel\n"
     "  --verbose | --quiet | --debug\n"
     "  --help, --version\n"
     "\n"
@@ -347,6 +362,12 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
         case OPT_NO_LOCK:
             o->no_lock = true;
             break;
+        case OPT_WITHOUT_GLOBALS:
+            o->without_globals = true;
+            break;
+        case OPT_WITH_STATS:
+            o->with_stats = true;
+            break;
         case OPT_LOCK_WAIT_TIMEOUT:
             e = parse_int("lock-wait-timeout", optarg, 0, INT_MAX / 1000, &o->lock_wait_timeout,
                           program);
@@ -440,6 +461,15 @@ Error *restore_options_parse(int argc, char **argv, RestoreOptions *o)
         case OPT_ON_ERROR_CONTINUE:
             o->on_error_continue = true;
             break;
+        case OPT_WITH_GLOBALS:
+            o->with_globals = true;
+            break;
+        case OPT_WITH_STATS:
+            o->with_stats = true;
+            break;
+        case OPT_RUN_ANALYZE:
+            o->run_analyze = true;
+            break;
         default:
             return unknown_option(argc, argv, program);
         }
@@ -464,6 +494,22 @@ Error *restore_options_parse(int argc, char **argv, RestoreOptions *o)
     if (o->data_only && o->create_db)
         return usage_error(
             ERROR_NEW(ERR_USAGE, "options --data-only and --create-db cannot be used together"),
+            program);
+    if (o->data_only && o->with_globals)
+        return usage_error(
+            ERROR_NEW(ERR_USAGE, "options --data-only and --with-globals cannot be used together"),
+            program);
+    /* Statistics restored and then replaced by ANALYZE would be work thrown
+     * away, and which of the two the user wanted is not for us to guess. */
+    if (o->with_stats && o->run_analyze)
+        return usage_error(
+            ERROR_NEW(ERR_USAGE, "options --with-stats and --run-analyze cannot be used together"),
+            program);
+    if (o->metadata_only && o->run_analyze)
+        return usage_error(
+            error_detail(ERROR_NEW(ERR_USAGE,
+                                   "options --metadata-only and --run-analyze cannot be used together"),
+                         "a metadata-only restore loads no rows to analyze"),
             program);
     if (o->redirect_db && !*o->redirect_db)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --redirect-db needs a database name"),

@@ -71,6 +71,9 @@ void toc_free(Toc *toc)
     for (size_t i = 0; i < toc->ndata; i++)
         data_clear(&toc->data[i]);
     free(toc->data);
+    for (size_t i = 0; i < toc->nstats; i++)
+        entry_clear(&toc->stats[i]);
+    free(toc->stats);
     free(toc);
 }
 
@@ -89,6 +92,18 @@ static TocEntry *push_entry(Toc *toc, TocSection section, const TocEntry *e)
         toc->capentries[section] = cap;
     }
     TocEntry *slot = &toc->entries[section][toc->nentries[section]++];
+    *slot = *e;
+    return slot;
+}
+
+/* Append e to the statistics entries, taking ownership of its strings. */
+static TocEntry *push_stats(Toc *toc, const TocEntry *e)
+{
+    if (toc->nstats == toc->capstats) {
+        toc->capstats = toc->capstats ? toc->capstats * 2 : 64;
+        toc->stats = xrealloc(toc->stats, toc->capstats * sizeof(TocEntry));
+    }
+    TocEntry *slot = &toc->stats[toc->nstats++];
     *slot = *e;
     return slot;
 }
@@ -120,6 +135,21 @@ TocEntry *toc_add_entry(Toc *toc, TocSection section, const char *schema, const 
     return push_entry(toc, section, &e);
 }
 
+TocEntry *toc_add_statistics_entry(Toc *toc, const char *schema, const char *name,
+                                   const char *objecttype, const char *referenceobject,
+                                   uint64_t startbyte, uint64_t endbyte)
+{
+    TocEntry e = {
+        .schema = copy_str(schema),
+        .name = copy_str(name),
+        .objecttype = copy_str(objecttype),
+        .referenceobject = copy_str(referenceobject),
+        .startbyte = startbyte,
+        .endbyte = endbyte,
+    };
+    return push_stats(toc, &e);
+}
+
 void toc_add_dependency(TocEntry *e, uint32_t dumpid)
 {
     for (size_t i = 0; i < e->ndependencies; i++)
@@ -142,6 +172,30 @@ TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e)
 
 /* ---- Writing ------------------------------------------------------------ */
 
+static void write_entries(YamlWriter *w, const char *key, const TocEntry *entries, size_t n)
+{
+    yamlio_key(w, key);
+    yamlio_seq_start(w);
+    for (size_t i = 0; i < n; i++) {
+        const TocEntry *e = &entries[i];
+        yamlio_map_start(w);
+        yamlio_key_str(w, "schema", e->schema);
+        yamlio_key_str(w, "name", e->name);
+        yamlio_key_str(w, "objecttype", e->objecttype);
+        yamlio_key_str(w, "referenceobject", e->referenceobject);
+        yamlio_key_uint64(w, "startbyte", e->startbyte);
+        yamlio_key_uint64(w, "endbyte", e->endbyte);
+        yamlio_key_uint64(w, "dumpid", e->dumpid);
+        yamlio_key(w, "dependencies");
+        yamlio_seq_start(w);
+        for (size_t k = 0; k < e->ndependencies; k++)
+            yamlio_uint64(w, e->dependencies[k]);
+        yamlio_seq_end(w);
+        yamlio_map_end(w);
+    }
+    yamlio_seq_end(w);
+}
+
 Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
 {
     YamlWriter *w = yamlio_writer_new(TOC_WHAT);
@@ -149,33 +203,10 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
     /* Always the version this code writes, whatever toc->formatversion says
      * (a TOC read from an older version is written in the current one). */
     yamlio_key_uint64(w, "formatversion", TOC_FORMAT_VERSION);
-    for (int s = 0; s < TOC_NSECTIONS; s++) {
-        yamlio_key(w, section_keys[s]);
-        yamlio_seq_start(w);
-        for (size_t i = 0; i < toc->nentries[s]; i++) {
-            const TocEntry *e = &toc->entries[s][i];
-            yamlio_map_start(w);
-            yamlio_key_str(w, "schema", e->schema);
-            yamlio_key_str(w, "name", e->name);
-            yamlio_key_str(w, "objecttype", e->objecttype);
-            yamlio_key_str(w, "referenceobject", e->referenceobject);
-            yamlio_key_uint64(w, "startbyte", e->startbyte);
-            yamlio_key_uint64(w, "endbyte", e->endbyte);
-            yamlio_key_uint64(w, "dumpid", e->dumpid);
-            yamlio_key(w, "dependencies");
-            yamlio_seq_start(w);
-            for (size_t k = 0; k < e->ndependencies; k++)
-                yamlio_uint64(w, e->dependencies[k]);
-            yamlio_seq_end(w);
-            yamlio_map_end(w);
-        }
-        yamlio_seq_end(w);
-    }
-    /* gpbackup's readers expect the key; we never back up statistics into
-     * the TOC, so it is always empty. */
-    yamlio_key(w, "statisticsentries");
-    yamlio_seq_start(w);
-    yamlio_seq_end(w);
+    for (int s = 0; s < TOC_NSECTIONS; s++)
+        write_entries(w, section_keys[s], toc->entries[s], toc->nentries[s]);
+    /* Ranges of the statistics file; [] unless --with-stats. */
+    write_entries(w, "statisticsentries", toc->stats, toc->nstats);
     yamlio_key(w, "dataentries");
     yamlio_seq_start(w);
     for (size_t i = 0; i < toc->ndata; i++) {
@@ -344,6 +375,25 @@ static Error *toc_parse(const char *text, size_t len, const char *what, Toc **ou
                 goto done;
             }
             push_entry(toc, (TocSection)s, &e);
+        }
+    }
+
+    /* Optional, like the key gpbackup writes: a TOC without it has no
+     * statistics. */
+    YamlNode *stats = NULL;
+    if ((err = yamlio_map_find(d, root, "statisticsentries", &stats)))
+        goto done;
+    if (stats) {
+        size_t ns;
+        if ((err = yamlio_node_seq(d, stats, "statisticsentries", &ns)))
+            goto done;
+        for (size_t i = 0; i < ns; i++) {
+            TocEntry e = {0};
+            if ((err = read_entry(d, yamlio_seq_item(d, stats, i), "statisticsentries", &e))) {
+                entry_clear(&e);
+                goto done;
+            }
+            push_stats(toc, &e);
         }
     }
 

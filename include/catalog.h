@@ -1,6 +1,11 @@
-/* The backup's view of the catalog: which tables are in the backup set,
+/* The backup's view of the catalog: which relations are in the backup set,
  * their columns and sizes. Read by the leader under the exported snapshot;
- * shared read-only with the metadata writers and the data phase. */
+ * shared read-only with the metadata writers and the data phase. The set
+ * holds the tables (locked, and copied when they hold rows) and, after them,
+ * the other relations the filters keep: views, materialized views and
+ * foreign tables, which have no data to copy and which LOCK TABLE refuses
+ * (matviews, foreign tables), but whose indexes, triggers, rules,
+ * comments and grants go with them as a table's do. */
 #ifndef GPB_CATALOG_H
 #define GPB_CATALOG_H
 
@@ -22,6 +27,12 @@ typedef struct Column {
     char generated;      /* 's' stored, 0 none */
     char *collation;     /* quoted qualified collation when not the type's default, else NULL */
     char *comment;       /* NULL when none */
+    bool islocal;        /* declared by the table itself (attislocal), not only inherited */
+    int inhcount;        /* number of parents it is inherited from */
+    char storage;        /* attstorage: 'p', 'e', 'm', 'x' */
+    char type_storage;   /* the type's default storage (typstorage) */
+    char compression;    /* attcompression: 'p' pglz, 'l' lz4, 0 the default */
+    int stattarget;      /* attstattarget, -1 for the default */
 } Column;
 
 typedef struct TableInfo {
@@ -29,11 +40,17 @@ typedef struct TableInfo {
     char *schema;
     char *name;
     char *qualified;     /* "schema"."name", quoted with libpq */
-    char relkind;        /* 'r' table, 'p' partitioned table */
+    char relkind;        /* 'r' table, 'p' partitioned table; after the tables:
+                          * 'v' view, 'm' materialized view, 'f' foreign table */
     char persistence;    /* 'p' permanent, 'u' unlogged */
     char *owner;
     char *reloptions;    /* "fillfactor=70,..." or NULL */
     char *comment;       /* NULL when none */
+    char *access_method; /* table access method when not heap (nor none), else NULL */
+    char *tablespace;    /* tablespace when not the database's default, else NULL */
+    char replident;      /* relreplident: 'd' default, 'n' nothing, 'f' full, 'i' index */
+    bool ispartition;    /* a partition (relispartition) */
+    bool populated;      /* relispopulated: false for a matview created WITH NO DATA */
     Column *columns;
     size_t ncolumns;
     char *copy_columns;  /* "(\"a\", \"b\")": every column COPY reads and writes */
@@ -44,30 +61,37 @@ typedef struct TableInfo {
 } TableInfo;
 
 typedef struct TableSet {
-    TableInfo *items;
+    TableInfo *items;    /* [0, n): the tables ('r', 'p'), which are locked and
+                          * whose rows are copied; [n, nall): views, matviews
+                          * and foreign tables, neither locked nor copied */
     size_t n;
-    size_t *by_oid;      /* indexes into items, sorted by oid, for catalog_find */
+    size_t nall;
+    size_t *by_oid;      /* indexes into items (all nall), sorted by oid, for catalog_find */
 } TableSet;
 
-/* Every user table the filter keeps (system schemas and extension members
- * excluded), ordered by schema and name. A table named by --include-table
- * that does not exist is an ERR_NOT_FOUND error. */
+/* Every user relation the filter keeps (system schemas and extension
+ * members excluded): the tables ordered by schema and name, then the views,
+ * materialized views and foreign tables in the same order. A name given to
+ * --include-table that is none of these is an ERR_NOT_FOUND error. */
 Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out);
 
-/* Fill columns and copy_columns of every table (one query). */
+/* Fill columns and copy_columns of every relation of the set (one query). */
 Error *catalog_load_columns(Conn *c, TableSet *set);
 
 /* Fill size of every table. With exact, from the size functions: call
  * that once the tables are locked, as they take a lock and would wait behind
  * another session's lock request. Otherwise estimated from pg_class, which
- * takes no lock (--no-lock). */
+ * takes no lock (--no-lock). The other relations keep size 0: they are not
+ * locked, and the size functions would lock them. */
 Error *catalog_load_sizes(Conn *c, TableSet *set, bool exact);
 
-/* "{1,2,3}" array literal of the set's oids, for = ANY($1::oid[]). Caller owns. */
+/* "{1,2,3}" array literal of the oids of every relation of the set (all
+ * nall), for = ANY($1::oid[]). Caller owns. */
 char *catalog_oid_array(const TableSet *set);
 
-/* Find a table by oid, NULL when it is not in the set (binary search: the
- * metadata writers look up every catalog row of 100,000-table sets). */
+/* Find a relation of the set by oid, NULL when it is not in the set (binary
+ * search: the metadata writers look up every catalog row of 100,000-table
+ * sets). */
 TableInfo *catalog_find(const TableSet *set, uint32_t oid);
 
 void catalog_free(TableSet *set);

@@ -1,7 +1,7 @@
 /* The backup configuration (gpbackup_<TS>_config.yaml): what was asked, the
  * versions involved and the status. Keys follow gpbackup's config.yaml;
- * formatversion, compressionlevel, jobs, dataformat, databaseencoding,
- * starttime and error are ours. Specified in docs/backup-set-format.md. */
+ * formatversion, compressionlevel, jobs, dataformat, databaseencoding, the
+ * database locale keys, starttime and error are ours. Specified in docs/backup-set-format.md. */
 #ifndef GPB_CONFIG_H
 #define GPB_CONFIG_H
 
@@ -24,6 +24,13 @@ typedef struct BackupConfig {
     char *databasename;
     char *databaseversion;   /* server_version string */
     char *databaseencoding;  /* e.g. "UTF8" */
+    /* The source database's locale, for gprestore --create-db; "" when
+     * unknown (then the server's defaults are used). */
+    char *databaselocaleprovider; /* "libc" | "icu" | "builtin" */
+    char *databasecollate;   /* pg_database.datcollate */
+    char *databasectype;     /* pg_database.datctype */
+    char *databaselocale;    /* ICU or builtin locale; "" with libc */
+    char *databaseicurules;  /* PostgreSQL 16+ ICU rules; "" when none */
     int segmentcount;        /* 0 on plain PostgreSQL */
     int dataonly;
     int metadataonly;

@@ -46,6 +46,11 @@ Error *file_write_all(int fd, const void *buf, size_t len, const char *path);
 /* Open path read-only. Returns fd or an error naming path. */
 Error *file_open_read(const char *path, int *fd);
 
+/* Open a file of a backup set for reading: refused unless it is a regular
+ * file reached without following a symbolic link, so that a set cannot be
+ * made to read files outside itself. */
+Error *file_open_read_regular(const char *path, int *fd);
+
 /* One read of up to cap bytes, retrying EINTR; *n == 0 means end of file. */
 Error *file_read_some(int fd, void *buf, size_t cap, size_t *n, const char *path);
 

@@ -38,6 +38,7 @@ typedef struct MetaContext {
     StrBuf sql;             /* the metadata SQL file being built */
     Toc *toc;
     bool values_only;       /* --data-only: sequence values, no definitions */
+    bool without_globals;   /* --without-globals: no roles, memberships, tablespaces */
     MetaKey *keys;          /* one per emitted entry, in emission order */
     size_t nkeys, capkeys;
     struct MetaExplicitDep *explicit_deps;

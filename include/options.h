@@ -26,6 +26,8 @@ typedef struct BackupOptions {
     bool metadata_only;
     int lock_wait_timeout;      /* seconds; 0 = wait forever */
     bool no_lock;               /* no up-front locks; detect DDL races instead */
+    bool without_globals;       /* no roles, memberships, role settings, tablespaces */
+    bool with_stats;            /* also write planner statistics (statistics.sql) */
     LogLevel log_level;
     bool help;
     bool version;
@@ -42,6 +44,9 @@ typedef struct RestoreOptions {
     bool data_only;
     bool metadata_only;
     bool on_error_continue;
+    bool with_globals;          /* replay roles, memberships, tablespaces, role settings */
+    bool with_stats;            /* replay the planner statistics of the backup */
+    bool run_analyze;           /* ANALYZE every restored table at the end */
     LogLevel log_level;
     bool help;
     bool version;

@@ -60,6 +60,11 @@ typedef struct Toc {
     TocDataEntry *data;
     size_t ndata;
     size_t capdata;
+    /* gpbackup --with-stats: one entry per table, byte ranges into
+     * gpbackup_<TS>_statistics.sql (not metadata.sql). */
+    TocEntry *stats;
+    size_t nstats;
+    size_t capstats;
 } Toc;
 
 /* An empty TOC of the current format version; caller owns (toc_free). */
@@ -71,6 +76,10 @@ TocEntry *toc_add_entry(Toc *toc, TocSection section, const char *schema, const 
                         const char *objecttype, const char *referenceobject,
                         uint64_t startbyte, uint64_t endbyte);
 TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e);
+/* Append a statistics entry (a range of the statistics file). */
+TocEntry *toc_add_statistics_entry(Toc *toc, const char *schema, const char *name,
+                                   const char *objecttype, const char *referenceobject,
+                                   uint64_t startbyte, uint64_t endbyte);
 /* Record that e depends on the entry numbered dumpid (no duplicates). */
 void toc_add_dependency(TocEntry *e, uint32_t dumpid);
 

@@ -1,10 +1,14 @@
 /* gprestore as a script of named steps: find and check the backup set,
- * create the database, replay pre-data serially, load the data in
- * parallel (one transaction per table, row count checked before commit),
- * then post-data: sequence values, indexes and constraints in parallel,
- * foreign keys and index attachments last; finally the report. */
+ * replay the globals (--with-globals), create the database, replay
+ * pre-data serially, load the data in parallel (one transaction per table,
+ * row count checked before commit), then post-data: sequence values,
+ * indexes and constraints in parallel, foreign keys and index attachments
+ * last; then statistics (--with-stats) or ANALYZE (--run-analyze), the
+ * database's own properties (--create-db or --with-globals); finally the
+ * report. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "backupset.h"
@@ -31,6 +35,8 @@ typedef struct RestoreState {
     Toc *toc;
     char *metadata;
     size_t metadata_len;
+    char *statistics;           /* the statistics file, with --with-stats */
+    size_t statistics_len;
     CodecType codec;
     char *target_db;
     Conn *leader;
@@ -40,6 +46,9 @@ typedef struct RestoreState {
     int tables_restored;
     unsigned long long rows_restored;
     int statements_run;
+    int globals_restored;
+    int statistics_restored;
+    int tables_analyzed;
 } RestoreState;
 
 static char *restore_file(const RestoreState *s, const char *suffix)
@@ -171,6 +180,16 @@ static bool valid_attributestring(const char *s)
     }
 }
 
+/* A symbolic link in a set could make gprestore read a file outside it. */
+static bool regular_file_in_set(const RestoreState *s, const char *name)
+{
+    char *path = path_join(s->set_dir, name);
+    struct stat st;
+    bool ok = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+    free(path);
+    return ok;
+}
+
 /* Every data entry names a plain file of the set, listed in the manifest
  * with the TOC's size and checksum, and a well-formed column list. */
 static Error *check_data_entries(const RestoreState *s)
@@ -189,6 +208,8 @@ static Error *check_data_entries(const RestoreState *s)
             e = ERROR_NEW(ERR_FORMAT, "data file \"%s\": the table of contents and the manifest "
                                       "disagree",
                           d->file);
+        else if (!regular_file_in_set(s, d->file))
+            e = ERROR_NEW(ERR_FORMAT, "data file \"%s\" is not a regular file", d->file);
         else if (!valid_attributestring(d->attributestring))
             e = ERROR_NEW(ERR_FORMAT, "invalid column list for table \"%s\" in the table of "
                                       "contents",
@@ -211,8 +232,17 @@ static Error *step_open_set(RestoreState *s)
         error_detail(e, "directory \"%s\" does not exist", s->set_dir);
         return error_hint(e, "check --timestamp, and give --backup-dir as it was given to gpbackup");
     }
+    /* Without the completion marker the set is not whole, whatever its
+     * files say; with it, the files are checked against the manifest before
+     * any of them is parsed (so a damaged or unsupported config is reported
+     * as such, not as an incomplete backup). */
+    char *marker = backupset_file(s->set_dir, ts, "complete");
+    bool has_marker = file_exists(marker);
+    free(marker);
     char *reason = NULL;
-    BackupSetStatus st = backupset_status(s->set_dir, ts, &reason);
+    BackupSetStatus st = has_marker ? SET_COMPLETE : backupset_status(s->set_dir, ts, &reason);
+    if (st == SET_COMPLETE && !has_marker)
+        st = SET_INCOMPLETE;
     if (st != SET_COMPLETE) {
         Error *e = ERROR_NEW(ERR_FORMAT, "backup %s is %s", ts, backupset_status_name(st));
         if (reason)
@@ -236,10 +266,24 @@ static Error *step_open_set(RestoreState *s)
     free(text);
     if (e)
         return error_prefix(e, "could not read the configuration of backup %s", ts);
+    if (strcmp(s->config->status, BACKUP_STATUS_SUCCESS) != 0)
+        return error_detail(ERROR_NEW(ERR_FORMAT, "backup %s is %s", ts,
+                                      strcmp(s->config->status, BACKUP_STATUS_FAILURE) == 0
+                                          ? "failed"
+                                          : "incomplete"),
+                            "its configuration says \"%s\"", s->config->status);
     if (s->opts->data_only && s->config->metadataonly)
         return ERROR_NEW(ERR_USAGE, "backup %s holds no data: it was made with --metadata-only", ts);
     if (s->opts->metadata_only && s->config->dataonly)
         return ERROR_NEW(ERR_USAGE, "backup %s holds no metadata: it was made with --data-only", ts);
+    if (s->opts->with_globals && s->config->withoutglobals)
+        return error_hint(ERROR_NEW(ERR_USAGE, "backup %s holds no globals: it was made with %s", ts,
+                                    s->config->dataonly ? "--data-only" : "--without-globals"),
+                          "leave out --with-globals, or create the roles and tablespaces first");
+    if (s->opts->with_stats && !s->config->withstatistics)
+        return error_hint(ERROR_NEW(ERR_USAGE, "backup %s holds no statistics: it was made "
+                                               "without --with-stats", ts),
+                          "use --run-analyze to compute them after the restore");
     e = codec_parse(s->config->compressiontype, &s->codec);
     if (e)
         return error_prefix(e, "backup %s", ts);
@@ -267,18 +311,114 @@ static Error *step_open_set(RestoreState *s)
                                     s->toc->entries[sec][i].name,
                                     (unsigned long long)s->toc->entries[sec][i].endbyte,
                                     s->metadata_len);
+    if (s->opts->with_stats) {
+        e = read_verified(s, "statistics.sql", (size_t)1 << 34, &s->statistics,
+                          &s->statistics_len);
+        if (e)
+            return e;
+        for (size_t i = 0; i < s->toc->nstats; i++)
+            if (s->toc->stats[i].endbyte > s->statistics_len)
+                return error_detail(ERROR_NEW(ERR_FORMAT,
+                                              "table of contents of backup %s points past the "
+                                              "end of the statistics file",
+                                              ts),
+                                    "statistics of \"%s\" end at byte %llu, the file has %zu "
+                                    "bytes",
+                                    s->toc->stats[i].name,
+                                    (unsigned long long)s->toc->stats[i].endbyte,
+                                    s->statistics_len);
+    }
     s->target_db = xstrdup(s->opts->redirect_db ? s->opts->redirect_db : s->config->databasename);
     return check_filter_names(s);
 }
 
-/* Step 2: the target database, created when asked; then the leader
- * connection to it. */
+static Error *run_globals(RestoreState *s, Conn *c);
+
+/* Writing pg_statistic and pg_class is for superusers only: find out
+ * before anything is restored, not after the data. */
+static Error *check_superuser(Conn *c)
+{
+    Result *r;
+    Error *e = conn_query(c, "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = CURRENT_USER",
+                          &r);
+    if (e)
+        return e;
+    bool super = result_rows(r) == 1 && result_bool(r, 0, "rolsuper");
+    result_free(r);
+    if (super)
+        return NULL;
+    return error_hint(ERROR_NEW(ERR_USAGE, "--with-stats needs a superuser"),
+                      "statistics are written into pg_statistic and pg_class, which only "
+                      "superusers may change; connect as one with --username, or use "
+                      "--run-analyze instead");
+}
+
+/* CREATE DATABASE with the source's encoding and locale (when the backup
+ * recorded them), so that text sorts and classifies as it did. */
+static char *create_database_sql(const RestoreState *s, Conn *maint, Error **err)
+{
+    const BackupConfig *c = s->config;
+    StrBuf sb;
+    sb_init(&sb);
+    char *q = conn_quote_ident(maint, s->target_db);
+    sb_printf(&sb, "CREATE DATABASE %s TEMPLATE template0", q);
+    free(q);
+    if (*c->databaseencoding) {
+        char *lit = conn_quote_literal(maint, c->databaseencoding);
+        sb_printf(&sb, " ENCODING %s", lit);
+        free(lit);
+    }
+    int v = conn_server_version(maint);
+    const char *provider = c->databaselocaleprovider;
+    if (*provider && v >= 150000) {
+        char *lit = conn_quote_literal(maint, provider);
+        sb_printf(&sb, " LOCALE_PROVIDER %s", lit);
+        free(lit);
+    } else if (*provider && strcmp(provider, "libc") != 0) {
+        *err = error_hint(ERROR_NEW(ERR_USAGE, "the backed-up database uses the %s locale "
+                                               "provider, which server version %s lacks",
+                                    provider, conn_server_version_str(maint)),
+                          "create the database yourself and leave out --create-db");
+        sb_free(&sb);
+        return NULL;
+    }
+    if (*c->databasecollate) {
+        char *lit = conn_quote_literal(maint, c->databasecollate);
+        sb_printf(&sb, " LC_COLLATE %s", lit);
+        free(lit);
+    }
+    if (*c->databasectype) {
+        char *lit = conn_quote_literal(maint, c->databasectype);
+        sb_printf(&sb, " LC_CTYPE %s", lit);
+        free(lit);
+    }
+    if (*c->databaselocale && v >= 150000) {
+        char *lit = conn_quote_literal(maint, c->databaselocale);
+        sb_printf(&sb, " %s %s", strcmp(provider, "builtin") == 0 ? "BUILTIN_LOCALE" : "ICU_LOCALE",
+                  lit);
+        free(lit);
+    }
+    if (*c->databaseicurules && v >= 160000) {
+        char *lit = conn_quote_literal(maint, c->databaseicurules);
+        sb_printf(&sb, " ICU_RULES %s", lit);
+        free(lit);
+    }
+    return sb_steal(&sb);
+}
+
+/* Step 2: the globals (--with-globals) and the target database, created
+ * when asked; then the leader connection to it. With --create-db the
+ * globals come first, on the maintenance connection, so that the roles the
+ * database and its objects belong to exist. */
 static Error *step_database(RestoreState *s)
 {
-    if (s->opts->create_db) {
+    const RestoreOptions *o = s->opts;
+    Error *e = NULL;
+    if (o->create_db) {
         Conn *maint;
-        const char *maint_db = s->opts->conn.dbname ? NULL : "postgres";
-        Error *e = conn_open(&s->opts->conn, maint_db, s->application_name, &maint);
+        const char *maint_db = o->conn.dbname ? NULL : "postgres";
+        e = restore_connect(&o->conn, maint_db, s->application_name, s->config->databaseencoding,
+                            &maint);
         if (e)
             return e;
         Result *r;
@@ -294,23 +434,45 @@ static Error *step_database(RestoreState *s)
                               "leave out --create-db to restore into it");
             }
         }
+        if (!e && o->with_stats)
+            e = check_superuser(maint);
+        if (!e && o->with_globals)
+            e = run_globals(s, maint);
+        if (!e && s->first_error) {
+            e = s->first_error;
+            s->first_error = NULL;
+        }
+        char *sql = NULL;
+        if (!e)
+            sql = create_database_sql(s, maint, &e);
         if (!e) {
-            char *q = conn_quote_ident(maint, s->target_db);
-            char *enc = conn_quote_literal(maint, s->config->databaseencoding
-                                                      ? s->config->databaseencoding
-                                                      : "UTF8");
-            e = conn_execf(maint, "CREATE DATABASE %s TEMPLATE template0 ENCODING %s", q, enc);
-            free(q);
-            free(enc);
+            e = conn_exec(maint, sql);
+            if (e && (strcmp(e->sqlstate, "22023") == 0 || strcmp(e->sqlstate, "42809") == 0))
+                error_hint(e, "the backup's locale (see its configuration file) must exist on "
+                              "the target server; or create the database yourself and leave out "
+                              "--create-db");
             if (!e)
                 log_info("created database \"%s\"", s->target_db);
         }
+        free(sql);
         conn_close(maint);
         if (e)
             return e;
     }
-    return restore_connect(&s->opts->conn, s->target_db, s->application_name,
-                           s->config->databaseencoding, &s->leader);
+    e = restore_connect(&o->conn, s->target_db, s->application_name, s->config->databaseencoding,
+                        &s->leader);
+    /* As pg_dump does: function bodies may use objects created later. */
+    if (!e)
+        e = conn_exec(s->leader, "SET check_function_bodies = off");
+    if (!e && o->with_stats && !o->create_db)
+        e = check_superuser(s->leader);
+    if (!e && o->with_globals && !o->create_db)
+        e = run_globals(s, s->leader);
+    if (!e && s->first_error) {
+        e = s->first_error;
+        s->first_error = NULL;
+    }
+    return e;
 }
 
 /* Does the filter keep this metadata entry? An object that belongs to a
@@ -378,14 +540,192 @@ static bool statement_failed(RestoreState *s, const TocEntry *entry, Error *err)
     return false;
 }
 
-/* Run matching entries of a section one after the other on the leader. */
-static Error *run_serial(RestoreState *s, TocSection sec, const char *const *types)
+/* --- globals ----------------------------------------------------------- */
+
+/* The hash out of "ALTER ROLE <ident> PASSWORD <literal>;" as gpbackup
+ * writes it (the literal as PQescapeLiteral makes it: '...' with '' for a
+ * quote, or E'...' with \\ for a backslash). NULL when the text is not of
+ * that form. Caller owns. */
+static char *password_of(const char *sql)
+{
+    const char *p = sql;
+    if (strncmp(p, "ALTER ROLE ", 11) != 0)
+        return NULL;
+    p += 11;
+    if (*p == '"') {
+        for (p++; *p && !(*p == '"' && p[1] != '"'); p += *p == '"' ? 2 : 1)
+            ;
+        if (!*p)
+            return NULL;
+        p++;
+    } else {
+        while (*p && *p != ' ')
+            p++;
+    }
+    if (strncmp(p, " PASSWORD ", 10) != 0)
+        return NULL;
+    p += 10;
+    while (*p == ' ')
+        p++;
+    bool escapes = false;
+    if (*p == 'E') {
+        escapes = true;
+        p++;
+    }
+    if (*p++ != '\'')
+        return NULL;
+    StrBuf sb;
+    sb_init(&sb);
+    for (;;) {
+        if (!*p) {
+            sb_free(&sb);
+            return NULL;
+        }
+        if (*p == '\'' && p[1] == '\'') {
+            sb_append(&sb, "'");
+            p += 2;
+        } else if (*p == '\'') {
+            p++;
+            break;
+        } else if (escapes && *p == '\\' && p[1]) {
+            sb_append_len(&sb, p + 1, 1);
+            p += 2;
+        } else {
+            sb_append_len(&sb, p, 1);
+            p++;
+        }
+    }
+    if (*p != ';') {
+        sb_free(&sb);
+        return NULL;
+    }
+    if (!sb.data)
+        sb_append(&sb, "");
+    return sb_steal(&sb);
+}
+
+/* Set a role's password without its hash in any statement text, so that
+ * no log line of ours (--debug logs every statement) can show it: the name
+ * and the hash travel as query parameters into session settings that a DO
+ * block reads. */
+static Error *restore_password(Conn *c, const TocEntry *entry, const char *sql)
+{
+    char *hash = password_of(sql);
+    if (!hash)
+        return ERROR_NEW(ERR_FORMAT, "the password entry of role \"%s\" is not of the form "
+                                     "gpbackup writes",
+                         entry->name);
+    const char *params[2] = {entry->name, hash};
+    Result *r = NULL;
+    Error *e = conn_query_params(c,
+                                 "SELECT pg_catalog.set_config('gprestore.role_name', $1, false), "
+                                 "       pg_catalog.set_config('gprestore.role_password', $2, false)",
+                                 2, params, &r);
+    result_free(r);
+    if (!e)
+        e = conn_exec(c, "DO $$BEGIN EXECUTE pg_catalog.format('ALTER ROLE %I PASSWORD %L', "
+                         "pg_catalog.current_setting('gprestore.role_name'), "
+                         "pg_catalog.current_setting('gprestore.role_password')); END$$");
+    Error *reset = conn_exec(c, "RESET gprestore.role_name; RESET gprestore.role_password");
+    if (!e)
+        e = reset;
+    else
+        error_free(reset);
+    memset(hash, 0, strlen(hash));
+    free(hash);
+    return e;
+}
+
+/* Replay the global entries on c, in order. The role gprestore connects as
+ * is left as it is (its attributes and password are the target's
+ * business); an existing tablespace is kept. */
+static Error *run_globals(RestoreState *s, Conn *c)
+{
+    Result *r;
+    Error *e = conn_query(c, "SELECT CURRENT_USER AS u", &r);
+    if (e)
+        return e;
+    char *self = xstrdup(result_str(r, 0, "u"));
+    result_free(r);
+    size_t n = s->toc->nentries[TOC_GLOBAL];
+    log_info("restoring %zu global objects (roles, memberships, tablespaces, settings)", n);
+    for (size_t i = 0; i < n && !s->first_error; i++) {
+        const TocEntry *entry = &s->toc->entries[TOC_GLOBAL][i];
+        if (conn_stop_requested()) {
+            e = ERROR_NEW(ERR_CANCELED, "restore canceled");
+            break;
+        }
+        bool password = strcmp(entry->objecttype, "ROLE PASSWORD") == 0;
+        if ((password || strcmp(entry->objecttype, "ROLE") == 0) &&
+            strcmp(entry->name, self) == 0) {
+            log_verbose("role \"%s\" is the one gprestore connects as: left as it is", self);
+            continue;
+        }
+        char *sql = entry_sql(s, entry);
+        Error *err = password ? restore_password(c, entry, sql) : conn_exec(c, sql);
+        free(sql);
+        s->statements_run++;
+        if (err && strcmp(entry->objecttype, "TABLESPACE") == 0) {
+            if (strcmp(err->sqlstate, "42710") == 0) {
+                log_info("tablespace \"%s\" already exists: kept", entry->name);
+                error_free(err);
+                err = NULL;
+            } else {
+                error_hint(err, "the tablespace's directory must exist on the database server, "
+                                "be empty and belong to the server's operating system user");
+            }
+        }
+        if (!err) {
+            s->globals_restored++;
+            continue;
+        }
+        if (!statement_failed(s, entry, err))
+            break;
+    }
+    free(self);
+    return e;
+}
+
+/* The database's own properties (owner, comment, settings, privileges,
+ * its roles' settings), last: a setting such as default_transaction_read_only
+ * must not reach the sessions that restore. Filters do not apply: they
+ * select objects in the database, not the database. */
+static const char *const database_types[] = {"DATABASE METADATA", "DATABASE GUCS",
+                                             "DATABASE ROLE GUCS", NULL};
+
+static Error *run_database_entries(RestoreState *s)
+{
+    for (size_t i = 0; i < s->toc->nentries[TOC_PREDATA] && !s->first_error; i++) {
+        const TocEntry *entry = &s->toc->entries[TOC_PREDATA][i];
+        bool match = false;
+        for (int k = 0; database_types[k] && !match; k++)
+            match = strcmp(database_types[k], entry->objecttype) == 0;
+        if (!match)
+            continue;
+        if (conn_stop_requested())
+            return ERROR_NEW(ERR_CANCELED, "restore canceled");
+        char *sql = entry_sql(s, entry);
+        Error *err = conn_exec(s->leader, sql);
+        free(sql);
+        s->statements_run++;
+        if (err && !statement_failed(s, entry, err))
+            break;
+    }
+    return NULL;
+}
+
+/* Run the kept entries of a section whose type is (exclude: is not) in
+ * types, or every kept entry when types is NULL, one after the other on
+ * the leader. */
+static Error *run_serial(RestoreState *s, TocSection sec, const char *const *types, bool exclude)
 {
     for (size_t i = 0; i < s->toc->nentries[sec] && !s->first_error; i++) {
         const TocEntry *e = &s->toc->entries[sec][i];
         bool match = !types;
         for (int k = 0; types && types[k] && !match; k++)
             match = strcmp(types[k], e->objecttype) == 0;
+        if (types && exclude)
+            match = !match;
         if (!match || !entry_kept(&s->opts->filter, e))
             continue;
         if (conn_stop_requested())
@@ -608,6 +948,103 @@ static Error *step_data(RestoreState *s, Pool *pool)
     return NULL;
 }
 
+/* --- statistics and ANALYZE ------------------------------------------- */
+
+static Error *restore_statistics_entry(Conn *c, void *item, void *ctx)
+{
+    RestoreState *s = ((StatementCtx *)ctx)->s;
+    const TocEntry *e = item;
+    char *sql = xstrndup(s->statistics + e->startbyte, (size_t)(e->endbyte - e->startbyte));
+    /* One implicit transaction: a table's statistics are all or nothing. */
+    Error *err = conn_exec(c, sql);
+    free(sql);
+    return err;
+}
+
+static bool statistics_done(void *item, Error *err, void *ctx)
+{
+    RestoreState *s = ((StatementCtx *)ctx)->s;
+    s->statements_run++;
+    if (!err) {
+        s->statistics_restored++;
+        return true;
+    }
+    return statement_failed(s, item, err);
+}
+
+/* --with-stats: after the indexes (CREATE INDEX resets the pg_class
+ * counters) and the data, each kept table's statistics in parallel. */
+static Error *step_statistics(RestoreState *s, Pool *pool)
+{
+    void **items = xcalloc(s->toc->nstats + 1, sizeof(void *));
+    size_t n = 0;
+    for (size_t i = 0; i < s->toc->nstats; i++)
+        if (filter_keeps_table(&s->opts->filter, s->toc->stats[i].schema, s->toc->stats[i].name))
+            items[n++] = &s->toc->stats[i];
+    log_info("restoring the statistics of %zu tables", n);
+    StatementCtx sc = {s};
+    pool_run(pool, items, n, restore_statistics_entry, statistics_done, &sc,
+             "tables with statistics", NULL);
+    free(items);
+    return NULL;
+}
+
+static Error *analyze_table(Conn *c, void *item, void *ctx)
+{
+    const TocDataEntry *d = item;
+    char *q = conn_quote_qualified(c, d->schema, d->name);
+    Error *e = conn_execf(c, "ANALYZE %s", q);
+    if (e)
+        error_prefix(e, "could not analyze table %s", q);
+    free(q);
+    return e;
+}
+
+static bool analyze_done(void *item, Error *err, void *ctx)
+{
+    RestoreState *s = ((StatementCtx *)ctx)->s;
+    const TocDataEntry *d = item;
+    if (!err) {
+        s->tables_analyzed++;
+        return true;
+    }
+    if (s->opts->on_error_continue) {
+        log_error(LOG_WARNING, err);
+        char *n = filter_format_table_name(d->schema, d->name);
+        if (!strlist_contains(&s->error_tables_data, n))
+            strlist_push(&s->error_tables_data, n);
+        free(n);
+        error_free(err);
+        return true;
+    }
+    if (!s->first_error)
+        s->first_error = err;
+    else
+        error_free(err);
+    return false;
+}
+
+/* --run-analyze: every table whose data was restored, in parallel,
+ * largest first as for the data. */
+static Error *step_analyze(RestoreState *s, Pool *pool)
+{
+    void **items = xcalloc(s->toc->ndata + 1, sizeof(void *));
+    size_t n = 0;
+    for (size_t i = 0; i < s->toc->ndata; i++)
+        if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
+            items[n++] = &s->toc->data[i];
+    qsort(items, n, sizeof *items, data_order);
+    unsigned long long *weights = xcalloc(n + 1, sizeof *weights);
+    for (size_t i = 0; i < n; i++)
+        weights[i] = ((TocDataEntry *)items[i])->rawbytes;
+    log_info("analyzing %zu tables", n);
+    StatementCtx sc = {s};
+    pool_run(pool, items, n, analyze_table, analyze_done, &sc, "tables analyzed", weights);
+    free(weights);
+    free(items);
+    return NULL;
+}
+
 /* --- report ----------------------------------------------------------- */
 
 static Error *write_list(const RestoreState *s, const char *suffix, const StrList *l)
@@ -655,6 +1092,12 @@ static Error *write_report(RestoreState *s, const Error *failure)
     sb_printf(&sb, "\n%-26s%d\n", "statements run:", s->statements_run);
     sb_printf(&sb, "%-26s%d\n", "tables with data:", s->tables_restored);
     sb_printf(&sb, "%-26s%llu\n", "rows:", s->rows_restored);
+    if (s->opts->with_globals)
+        sb_printf(&sb, "%-26s%d\n", "global objects:", s->globals_restored);
+    if (s->opts->with_stats)
+        sb_printf(&sb, "%-26s%d\n", "tables with statistics:", s->statistics_restored);
+    if (s->opts->run_analyze)
+        sb_printf(&sb, "%-26s%d\n", "tables analyzed:", s->tables_analyzed);
     for (size_t i = 0; i < s->error_tables_metadata.n; i++)
         sb_printf(&sb, "%-26s%s\n", i ? "" : "metadata errors:", s->error_tables_metadata.items[i]);
     for (size_t i = 0; i < s->error_tables_data.n; i++)
@@ -701,7 +1144,10 @@ static const char *const seq_set_types[] = {"SEQUENCE SET", NULL};
  * foreign keys; the data of materialized views, once all they read is
  * there. */
 static const char *const post_later_types[] = {"SEQUENCE SET", "INDEX ATTACH", "FK CONSTRAINT",
-                                               "MATERIALIZED VIEW DATA", NULL};
+                                               "MATERIALIZED VIEW DATA", "EVENT TRIGGER", NULL};
+/* Event triggers last of all, as pg_restore does: one that fires on DDL
+ * (or forbids it) must not see the restore's own statements. */
+static const char *const event_trigger_types[] = {"EVENT TRIGGER", NULL};
 static const char *const index_attach_types[] = {"INDEX ATTACH", NULL};
 static const char *const fk_types[] = {"FK CONSTRAINT", NULL};
 static const char *const matview_data_types[] = {"MATERIALIZED VIEW DATA", NULL};
@@ -730,7 +1176,7 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     }
     if (!e && !opts->data_only) {
         log_info("restoring pre-data objects");
-        e = run_serial(&s, TOC_PREDATA, NULL);
+        e = run_serial(&s, TOC_PREDATA, database_types, true);
     }
     int njobs = opts->jobs;
     if (!e && !s.first_error && (!opts->metadata_only || !opts->data_only))
@@ -739,17 +1185,27 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     if (!e && !s.first_error && !opts->metadata_only)
         e = step_data(&s, pool);
     if (!e && !s.first_error && !opts->metadata_only)
-        e = run_serial(&s, TOC_POSTDATA, seq_set_types);
+        e = run_serial(&s, TOC_POSTDATA, seq_set_types, false);
     if (!e && !s.first_error && !opts->data_only) {
         log_info("restoring post-data objects");
         e = run_leveled(&s, pool, post_later_types, true, "post-data objects");
         if (!e && !s.first_error)
-            e = run_serial(&s, TOC_POSTDATA, index_attach_types);
+            e = run_serial(&s, TOC_POSTDATA, index_attach_types, false);
         if (!e && !s.first_error)
             e = run_leveled(&s, pool, fk_types, false, "foreign keys");
     }
     if (!e && !s.first_error && !opts->metadata_only && !opts->data_only)
         e = run_leveled(&s, pool, matview_data_types, false, "materialized views refreshed");
+    if (!e && !s.first_error && !opts->data_only)
+        e = run_serial(&s, TOC_POSTDATA, event_trigger_types, false);
+    if (!e && !s.first_error && opts->with_stats)
+        e = step_statistics(&s, pool);
+    if (!e && !s.first_error && opts->run_analyze)
+        e = step_analyze(&s, pool);
+    if (!e && !s.first_error && !opts->data_only && (opts->create_db || opts->with_globals)) {
+        log_info("restoring the properties of the database");
+        e = run_database_entries(&s);
+    }
     pool_close(pool);
     if (!e && s.first_error) {
         e = s.first_error;
@@ -778,6 +1234,7 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     manifest_free(s.manifest);
     toc_free(s.toc);
     free(s.metadata);
+    free(s.statistics);
     free(s.set_dir);
     free(s.target_db);
     free(s.application_name);

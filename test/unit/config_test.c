@@ -53,6 +53,11 @@ static BackupConfig *sample_config(void)
     config_set(&c->databasename, "\"My DB\": - ünï");
     config_set(&c->databaseversion, "PostgreSQL 16.2 (Debian 16.2-1) on x86_64");
     config_set(&c->databaseencoding, "UTF8");
+    config_set(&c->databaselocaleprovider, "icu");
+    config_set(&c->databasecollate, "C");
+    config_set(&c->databasectype, "C.UTF-8");
+    config_set(&c->databaselocale, "und-u-ks-level2");
+    config_set(&c->databaseicurules, "&a < b");
     c->segmentcount = INT_MAX;
     c->dataonly = 1;
     c->metadataonly = 0;
@@ -97,6 +102,11 @@ static void assert_config_equal(const BackupConfig *a, const BackupConfig *b)
     assert_string_equal(a->databasename, b->databasename);
     assert_string_equal(a->databaseversion, b->databaseversion);
     assert_string_equal(a->databaseencoding, b->databaseencoding);
+    assert_string_equal(a->databaselocaleprovider, b->databaselocaleprovider);
+    assert_string_equal(a->databasecollate, b->databasecollate);
+    assert_string_equal(a->databasectype, b->databasectype);
+    assert_string_equal(a->databaselocale, b->databaselocale);
+    assert_string_equal(a->databaseicurules, b->databaseicurules);
     assert_int_equal(a->segmentcount, b->segmentcount);
     assert_int_equal(a->dataonly, b->dataonly);
     assert_int_equal(a->metadataonly, b->metadataonly);
@@ -197,7 +207,8 @@ static const char *const key_order[] = {
     "leafpartitiondata", "metadataonly", "plugin", "pluginversion", "restoreplan",
     "singledatafile", "timestamp", "endtime", "withoutglobals", "withstatistics", "status",
     "formatversion", "compressionlevel", "databaseencoding", "jobs", "dataformat",
-    "starttime", "error",
+    "starttime", "error", "databaselocaleprovider", "databasecollate", "databasectype",
+    "databaselocale", "databaseicurules",
 };
 
 /* The value written for a top-level key (up to the end of its line). */
@@ -401,6 +412,17 @@ static void test_missing_keys(void **state)
         expect_error(parse_replacing(required[i], NULL), ERR_FORMAT, fragment);
         free(fragment);
     }
+    /* The locale keys came later: a configuration without them is read,
+     * with the fields empty (gprestore --create-db then uses the server's
+     * defaults). */
+    static const char *const optional[] = {
+        "databaselocaleprovider", "databasecollate", "databasectype", "databaselocale",
+        "databaseicurules",
+    };
+    for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
+        expect_ok(parse_replacing(optional[i], NULL));
+    expect_error(parse_replacing("databasecollate", "databasecollate: [C]"), ERR_FORMAT,
+                 "invalid value for key \"databasecollate\"");
 }
 
 static void test_malformed(void **state)

@@ -290,6 +290,8 @@ static void test_backup_defaults(void **state)
     assert_false(o.data_only);
     assert_false(o.metadata_only);
     assert_int_equal(o.lock_wait_timeout, 0);
+    assert_false(o.without_globals);
+    assert_false(o.with_stats);
     assert_int_equal(o.log_level, LOG_INFO);
     assert_false(o.help);
     assert_false(o.version);
@@ -336,6 +338,9 @@ static void test_restore_defaults(void **state)
     assert_false(o.data_only);
     assert_false(o.metadata_only);
     assert_false(o.on_error_continue);
+    assert_false(o.with_globals);
+    assert_false(o.with_stats);
+    assert_false(o.run_analyze);
     assert_int_equal(o.log_level, LOG_INFO);
     assert_false(o.help);
     assert_false(o.version);
@@ -438,6 +443,8 @@ static void test_backup_every_option(void **state)
         args_opt(&a, p, "exclude-table-file", xtables);
         args_opt(&a, p, "data-only", NULL);
         args_opt(&a, p, "lock-wait-timeout", "30");
+        args_opt(&a, p, "without-globals", NULL);
+        args_opt(&a, p, "with-stats", NULL);
         args_opt(&a, p, "verbose", NULL);
         expect_ok(backup_parse_args(&a, &o), p);
         assert_string_equal(o.conn.dbname, "mydb");
@@ -458,6 +465,8 @@ static void test_backup_every_option(void **state)
         assert_true(o.data_only);
         assert_false(o.metadata_only);
         assert_int_equal(o.lock_wait_timeout, 30);
+        assert_true(o.without_globals);
+        assert_true(o.with_stats);
         assert_int_equal(o.log_level, LOG_VERBOSE);
         assert_false(o.help);
         assert_false(o.version);
@@ -553,6 +562,8 @@ static void test_restore_every_option(void **state)
         args_opt(&a, p, "exclude-table-file", xtables);
         args_opt(&a, p, "metadata-only", NULL);
         args_opt(&a, p, "on-error-continue", NULL);
+        args_opt(&a, p, "with-globals", NULL);
+        args_opt(&a, p, "with-stats", NULL);
         args_opt(&a, p, "verbose", NULL);
         expect_ok(restore_parse_args(&a, &o), p);
         assert_string_equal(o.timestamp, "20231231235959");
@@ -571,6 +582,9 @@ static void test_restore_every_option(void **state)
         assert_true(o.metadata_only);
         assert_false(o.data_only);
         assert_true(o.on_error_continue);
+        assert_true(o.with_globals);
+        assert_true(o.with_stats);
+        assert_false(o.run_analyze);
         assert_int_equal(o.log_level, LOG_VERBOSE);
         assert_false(o.help);
         assert_false(o.version);
@@ -581,12 +595,16 @@ static void test_restore_every_option(void **state)
         args_opt(&a, p, "include-table", "s.t");
         args_opt(&a, p, "include-table-file", tables);
         args_opt(&a, p, "data-only", NULL);
+        args_opt(&a, p, "run-analyze", NULL);
         args_opt(&a, p, "quiet", NULL);
         expect_ok(restore_parse_args(&a, &o), p);
         expect_list(&o.filter.include_table_schemas, LIST("s", "u"), "include table schemas");
         expect_list(&o.filter.include_table_names, LIST("t", "v"), "include table names");
         assert_true(o.data_only);
         assert_false(o.create_db);
+        assert_true(o.run_analyze);
+        assert_false(o.with_globals);
+        assert_false(o.with_stats);
         assert_int_equal(o.log_level, LOG_WARNING);
         restore_options_free(&o);
 
@@ -976,6 +994,34 @@ static void test_conflicting_options(void **state)
     RESTORE_REJECTS("options --data-only and --create-db cannot be used together",
                     "-create-db", "-data-only");
     RESTORE_ACCEPTS("--metadata-only", "--create-db");
+
+    /* Globals, statistics and ANALYZE. */
+    RESTORE_REJECTS("options --with-stats and --run-analyze cannot be used together",
+                    "--with-stats", "--run-analyze");
+    RESTORE_REJECTS("options --with-stats and --run-analyze cannot be used together",
+                    "-run-analyze", "-with-stats");
+    RESTORE_REJECTS("options --data-only and --with-globals cannot be used together",
+                    "--data-only", "--with-globals");
+    RESTORE_REJECTS("options --data-only and --with-globals cannot be used together",
+                    "-with-globals", "-data-only");
+    RESTORE_REJECTS("options --metadata-only and --run-analyze cannot be used together",
+                    "--metadata-only", "--run-analyze");
+    RESTORE_ACCEPTS("--with-globals", "--create-db", "--with-stats");
+    RESTORE_ACCEPTS("--metadata-only", "--with-stats", "--with-globals");
+    RESTORE_ACCEPTS("--data-only", "--with-stats");
+    RESTORE_ACCEPTS("--data-only", "--run-analyze");
+    RESTORE_ACCEPTS("--run-analyze", "--on-error-continue", "--jobs", "4");
+    BACKUP_ACCEPTS("--without-globals", "--with-stats");
+    BACKUP_ACCEPTS("--data-only", "--with-stats", "--without-globals");
+    BACKUP_ACCEPTS("--metadata-only", "--with-stats");
+    /* Each command has only its own. */
+    rejects(CMD_BACKUP, true, "unrecognized option \"--with-globals\"", LIST("--with-globals"));
+    rejects(CMD_BACKUP, true, "unrecognized option \"--run-analyze\"", LIST("--run-analyze"));
+    rejects(CMD_RESTORE, true, "unrecognized option \"--without-globals\"",
+            LIST("--without-globals"));
+    /* They take no value. */
+    BACKUP_REJECTS("option \"--with-stats\" takes no value", "--with-stats=yes");
+    RESTORE_REJECTS("option \"--with-globals\" takes no value", "--with-globals=1");
     RESTORE_REJECTS("option --redirect-db needs a database name", "--redirect-db", "");
     free(schemas);
     free(tables);
@@ -1074,7 +1120,7 @@ static void test_help_and_version_short_circuit(void **state)
         "--include-schema-file", "--exclude-schema", "--exclude-schema-file", "--include-table",
         "--include-table-file", "--exclude-table", "--exclude-table-file", "--data-only",
         "--metadata-only", "--lock-wait-timeout", "--verbose", "--quiet", "--debug", "--help",
-        "--version",
+        "--version", "--no-lock", "--without-globals", "--with-stats",
     };
     for (size_t i = 0; i < sizeof backup_opts / sizeof backup_opts[0]; i++)
         if (!strstr(backup_usage(), backup_opts[i]))
@@ -1083,7 +1129,8 @@ static void test_help_and_version_short_circuit(void **state)
         "--timestamp", "--backup-dir", "--data-only", "--metadata-only", "--include-schema",
         "--include-table-file", "--exclude-table-file", "--create-db", "--redirect-db",
         "--dbname", "--host", "--port", "--username", "--jobs", "--on-error-continue",
-        "--verbose", "--quiet", "--debug", "--help", "--version",
+        "--verbose", "--quiet", "--debug", "--help", "--version", "--with-globals",
+        "--with-stats", "--run-analyze",
     };
     for (size_t i = 0; i < sizeof restore_opts / sizeof restore_opts[0]; i++)
         if (!strstr(restore_usage(), restore_opts[i]))

@@ -72,6 +72,11 @@ static Toc *sample_toc(void)
     /* Extreme byte offsets, and an empty range. */
     toc_add_entry(toc, TOC_POSTDATA, "s", "n", "INDEX", "s.t", UINT64_MAX, UINT64_MAX);
     toc_add_entry(toc, TOC_POSTDATA, "s", "n", "INDEX", "s.t", 0, UINT64_MAX);
+    /* Statistics entries: ranges of the statistics file. */
+    for (size_t i = 0; i < NNAMES; i++)
+        toc_add_statistics_entry(toc, name_at(i + 1), name_at(i), "STATISTICS", name_at(i + 2),
+                                 i * 100, i * 100 + (i == 1 ? 0 : 99));
+    toc_add_statistics_entry(toc, "s", "t", "STATISTICS", "s.t", 0, UINT64_MAX);
     for (size_t i = 0; i < NNAMES; i++) {
         TocDataEntry d = {
             .schema = (char *)(uintptr_t)name_at(i),
@@ -111,6 +116,16 @@ static void assert_toc_equal(const Toc *a, const Toc *b)
             for (size_t k = 0; k < x->ndependencies; k++)
                 assert_int_equal(x->dependencies[k], y->dependencies[k]);
         }
+    }
+    assert_int_equal(a->nstats, b->nstats);
+    for (size_t i = 0; i < a->nstats; i++) {
+        const TocEntry *x = &a->stats[i], *y = &b->stats[i];
+        assert_string_equal(x->schema, y->schema);
+        assert_string_equal(x->name, y->name);
+        assert_string_equal(x->objecttype, y->objecttype);
+        assert_string_equal(x->referenceobject, y->referenceobject);
+        assert_true(x->startbyte == y->startbyte);
+        assert_true(x->endbyte == y->endbyte);
     }
     assert_int_equal(a->ndata, b->ndata);
     for (size_t i = 0; i < a->ndata; i++) {
@@ -410,7 +425,8 @@ static void test_malformed_and_extras(void **state)
     /* Unknown keys, at any level, are ignored: later versions may add some. */
     Error *err = parse_with("postdataentries: []\n",
                             "postdataentries: []\n"
-                            "statisticsentries: [{schema: x}]\n"
+                            "statisticsentries: [{schema: x, name: t, objecttype: STATISTICS, "
+                            "referenceobject: x.t, startbyte: 0, endbyte: 9, extra: 1}]\n"
                             "incrementalmetadata:\n  ao: {}\n"
                             "futurekey: [1, 2]\n");
     expect_ok(err);
