@@ -42,6 +42,7 @@ typedef struct RestoreState {
     Conn *leader;
     StrList error_tables_metadata;
     StrList error_tables_data;
+    StrList created_tables;     /* table_key() of the tables pre-data created */
     Error *first_error;         /* the error that stops the run */
     int tables_restored;
     unsigned long long rows_restored;
@@ -693,6 +694,28 @@ static Error *run_globals(RestoreState *s, Conn *c)
 static const char *const database_types[] = {"DATABASE METADATA", "DATABASE GUCS",
                                              "DATABASE ROLE GUCS", NULL};
 
+/* "schema<US>name": the key of a table in created_tables. */
+static char *table_key(const char *schema, const char *name)
+{
+    return xasprintf("%s\x1f%s", schema, name);
+}
+
+static int key_order(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Was this table created by this restore's pre-data (so it is empty)?
+ * created_tables is sorted before the data phase and only read there. */
+static bool created_here(const RestoreState *s, const char *schema, const char *name)
+{
+    char *key = table_key(schema, name);
+    bool found = bsearch(&key, s->created_tables.items, s->created_tables.n, sizeof(char *),
+                         key_order) != NULL;
+    free(key);
+    return found;
+}
+
 static Error *run_database_entries(RestoreState *s)
 {
     for (size_t i = 0; i < s->toc->nentries[TOC_PREDATA] && !s->first_error; i++) {
@@ -734,6 +757,11 @@ static Error *run_serial(RestoreState *s, TocSection sec, const char *const *typ
         Error *err = conn_exec(s->leader, sql);
         free(sql);
         s->statements_run++;
+        if (!err && strcmp(e->objecttype, "TABLE") == 0) {
+            char *key = table_key(e->schema, e->name);
+            strlist_push(&s->created_tables, key);
+            free(key);
+        }
         if (err && !statement_failed(s, e, err))
             break;
     }
@@ -872,9 +900,19 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     Error *e = codec_reader_open(path, s->codec, &ls.reader);
     if (!e)
         e = conn_exec(c, "BEGIN");
+    /* When this restore created the table, it is empty: truncating it in
+     * the loading transaction lets COPY write frozen rows (FREEZE), which
+     * spares the server the hint-bit writes and the anti-wraparound vacuum
+     * of every loaded page later. ONLY, so that an inheritance parent does
+     * not empty its children. With --data-only the table holds the user's
+     * rows and is left alone. */
+    bool freeze = created_here(s, d->schema, d->name);
+    if (!e && freeze)
+        e = conn_execf(c, "TRUNCATE ONLY %s", q);
     uint64_t rows = 0;
     if (!e) {
-        char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT csv)", q, d->attributestring);
+        char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT csv%s)", q, d->attributestring,
+                              freeze ? ", FREEZE" : "");
         e = conn_copy_in(c, sql, load_source, &ls, &rows);
         free(sql);
     }
@@ -930,6 +968,7 @@ static int data_order(const void *a, const void *b)
 
 static Error *step_data(RestoreState *s, Pool *pool)
 {
+    qsort(s->created_tables.items, s->created_tables.n, sizeof(char *), key_order);
     void **items = xcalloc(s->toc->ndata + 1, sizeof(void *));
     size_t n = 0;
     for (size_t i = 0; i < s->toc->ndata; i++)
@@ -1240,6 +1279,7 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     free(s.application_name);
     strlist_free(&s.error_tables_metadata);
     strlist_free(&s.error_tables_data);
+    strlist_free(&s.created_tables);
     error_free(s.first_error);
     return e;
 }
