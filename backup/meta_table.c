@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gp_ddl.h"
 #include "metadata.h"
 
 /* Everything read for the relations of one kind, each query once for all. */
 typedef struct RelExtras {
+    GpTableStorage *gs; /* Greenplum/Cloudberry storage and distribution; NULL on PostgreSQL */
     Result *checks;    /* conrelid, conname, def, comment */
     Result *identity;  /* attrelid, attname, sequence parameters */
     Result *parts;     /* oid, partkey, bound */
@@ -38,6 +40,8 @@ typedef struct RelExtras {
 
 static void extras_free(RelExtras *x)
 {
+    gp_table_storage_free(x->gs);
+    x->gs = NULL;
     Result **rs[] = {&x->checks,  &x->identity, &x->parts,   &x->parents,  &x->options,
                      &x->colopts, &x->servers,  &x->indexes, &x->viewdefs, &x->oftypes};
     RowIndex *ix[] = {&x->checks_ix,  &x->identity_ix, &x->parts_ix,   &x->parents_ix,
@@ -366,6 +370,7 @@ static void append_column_definition(MetaContext *ctx, StrBuf *sb, const TableIn
         sb_append(sb, " NOT NULL");
     if (col->identity)
         append_identity(ctx, sb, t, col, x->identity, &x->identity_ix);
+    sb_append(sb, gp_column_encoding(x->gs, t->oid, col->attnum));
 }
 
 /* Which columns a CREATE wrote with their definition. */
@@ -534,6 +539,10 @@ static void append_create_table(MetaContext *ctx, StrBuf *sb, const TableInfo *t
         if (n)
             sb_printf(sb, "\nOPTIONS (%s)", opts.data);
         sb_free(&opts);
+    } else if (x->gs) {
+        /* Greenplum and Cloudberry: storage (appendonly / USING), options,
+         * TABLESPACE and DISTRIBUTED BY in the server's own syntax. */
+        sb_append(sb, gp_table_clause(x->gs, t->oid));
     } else {
         if (t->access_method) {
             char *am = conn_quote_ident(ctx->conn, t->access_method);
@@ -699,6 +708,8 @@ static Error *dump_relations(MetaContext *ctx, const char *relkinds, const char 
         snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%c", i ? "," : "",
                  relkinds[i]);
     e = load_extras(ctx, oids.data, kinds, &x);
+    if (!e && strchr(relkinds, 'r'))
+        e = gp_load_table_storage(ctx, &x.gs);
     if (e)
         goto done;
     qsort(order, n, sizeof *order, table_order);
@@ -706,6 +717,8 @@ static Error *dump_relations(MetaContext *ctx, const char *relkinds, const char 
     sb_init(&sb);
     for (size_t i = 0; i < n; i++) {
         const TableInfo *t = order[i];
+        if (gp_table_skip(x.gs, t->oid))
+            continue;
         sb_reset(&sb);
         relation_sql(ctx, t, &x, &sb);
         meta_emit_obj(ctx, TOC_PREDATA, t->schema, t->name, objecttype, "", sb.data, "pg_class",

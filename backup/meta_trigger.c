@@ -351,7 +351,7 @@ static const char *policy_command(char cmd)
 static Error *dump_policies(MetaContext *ctx)
 {
     /* Row level security arrived in 9.5 (Greenplum 6 is 9.4). */
-    if (ctx->tables->n == 0 || conn_server_version(ctx->conn) < 90500)
+    if (ctx->tables->nall == 0 || conn_server_version(ctx->conn) < 90500)
         return NULL;
     char *oids = catalog_oid_array(ctx->tables);
     StrBuf sb;

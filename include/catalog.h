@@ -97,8 +97,10 @@ TableInfo *catalog_find(const TableSet *set, uint32_t oid);
 void catalog_free(TableSet *set);
 
 /* SQL fragment that excludes system schemas, for nspname column n. */
+/* (Greenplum's own schemas gp_toolkit, pg_aoseg and pg_bitmapindex are
+ * system schemas there; no PostgreSQL database has them.) */
 #define CATALOG_USER_SCHEMA(n)                                                   \
-    "(" n " NOT IN ('pg_catalog', 'information_schema') AND " n " !~ '^pg_toast' " \
-    "AND " n " !~ '^pg_temp_')"
+    "(" n " NOT IN ('pg_catalog', 'information_schema', 'gp_toolkit', 'pg_aoseg', " \
+    "'pg_bitmapindex') AND " n " !~ '^pg_toast' AND " n " !~ '^pg_temp_')"
 
 #endif

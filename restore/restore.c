@@ -60,6 +60,18 @@ static char *restore_file(const RestoreState *s, const char *suffix)
     return p;
 }
 
+/* Entries that create a relation --include-table and --exclude-table can
+ * name. */
+static bool is_relation_entry(const char *objecttype)
+{
+    static const char *const kinds[] = {"TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE",
+                                        "EXTERNAL TABLE", NULL};
+    for (int i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i], objecttype) == 0)
+            return true;
+    return false;
+}
+
 static bool toc_has_table(const Toc *toc, const char *schema, const char *name)
 {
     for (size_t i = 0; i < toc->ndata; i++)
@@ -67,7 +79,7 @@ static bool toc_has_table(const Toc *toc, const char *schema, const char *name)
             return true;
     for (size_t i = 0; i < toc->nentries[TOC_PREDATA]; i++) {
         const TocEntry *e = &toc->entries[TOC_PREDATA][i];
-        if ((strcmp(e->objecttype, "TABLE") == 0 || strcmp(e->objecttype, "VIEW") == 0) &&
+        if (is_relation_entry(e->objecttype) &&
             strcmp(e->schema, schema) == 0 &&
             strcmp(e->name, name) == 0)
             return true;
@@ -492,7 +504,7 @@ static bool entry_kept(const Filter *f, const TocEntry *e)
         free(table);
         return keep;
     }
-    if (strcmp(e->objecttype, "TABLE") == 0 || strcmp(e->objecttype, "VIEW") == 0)
+    if (is_relation_entry(e->objecttype))
         return filter_keeps_table(f, e->schema, e->name);
     if (strcmp(e->objecttype, "SCHEMA") == 0)
         return filter_keeps_schema(f, e->name);
