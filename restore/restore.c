@@ -721,6 +721,8 @@ static int key_order(const void *a, const void *b)
  * created_tables is sorted before the data phase and only read there. */
 static bool created_here(const RestoreState *s, const char *schema, const char *name)
 {
+    if (s->created_tables.n == 0)
+        return false;
     char *key = table_key(schema, name);
     bool found = bsearch(&key, s->created_tables.items, s->created_tables.n, sizeof(char *),
                          key_order) != NULL;
@@ -980,7 +982,8 @@ static int data_order(const void *a, const void *b)
 
 static Error *step_data(RestoreState *s, Pool *pool)
 {
-    qsort(s->created_tables.items, s->created_tables.n, sizeof(char *), key_order);
+    if (s->created_tables.n)
+        qsort(s->created_tables.items, s->created_tables.n, sizeof(char *), key_order);
     void **items = xcalloc(s->toc->ndata + 1, sizeof(void *));
     size_t n = 0;
     for (size_t i = 0; i < s->toc->ndata; i++)
