@@ -128,21 +128,70 @@ static long resolve(const Resolver *r, uint64_t key)
     return -1;
 }
 
-/* A min-heap of node numbers: among the ready entries, the earliest
- * emitted goes first. */
+/* Among the entries that are ready, which goes first? In pre-data and
+ * post-data: by the module that wrote them (registry order), then by name
+ * (schema, name, type, owning object) of the entry or of the keyed entry it
+ * travels with, then in emission order. Not by emission order alone, since
+ * modules read the catalog in OID order and a restore creates objects in
+ * another OID order: the TOC of a backup of a restored database would then
+ * differ from the first one. Globals keep emission order. */
+typedef struct SortCtx {
+    const MetaContext *ctx;
+    TocEntry *const *old;  /* the sections' arrays at emission */
+} SortCtx;
+
+static const TocEntry *key_entry(const SortCtx *sc, size_t k)
+{
+    const MetaKey *mk = &sc->ctx->keys[k];
+    return &sc->old[mk->section][mk->index];
+}
+
+static int strcmp0(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int node_before(const SortCtx *sc, long x, long y)
+{
+    const MetaKey *a = &sc->ctx->keys[x], *b = &sc->ctx->keys[y];
+    if (a->section != TOC_GLOBAL) {
+        if (a->module != b->module)
+            return a->module < b->module ? -1 : 1;
+        const TocEntry *ea = key_entry(sc, a->anchor), *eb = key_entry(sc, b->anchor);
+        int c = strcmp0(ea->schema, eb->schema);
+        if (!c)
+            c = strcmp0(ea->name, eb->name);
+        if (!c)
+            c = strcmp0(ea->objecttype, eb->objecttype);
+        if (!c)
+            c = strcmp0(ea->referenceobject, eb->referenceobject);
+        if (c)
+            return c;
+        if (a->anchor != b->anchor)
+            return a->anchor < b->anchor ? -1 : 1;
+    }
+    return x < y ? -1 : x > y;
+}
+
 typedef struct Heap {
     long *v;
     size_t n;
+    const SortCtx *sc;
 } Heap;
+
+static void heap_swap(Heap *h, size_t i, size_t j)
+{
+    long t = h->v[i];
+    h->v[i] = h->v[j];
+    h->v[j] = t;
+}
 
 static void heap_push(Heap *h, long x)
 {
     size_t i = h->n++;
     h->v[i] = x;
-    while (i > 0 && h->v[(i - 1) / 2] > h->v[i]) {
-        long t = h->v[i];
-        h->v[i] = h->v[(i - 1) / 2];
-        h->v[(i - 1) / 2] = t;
+    while (i > 0 && node_before(h->sc, h->v[i], h->v[(i - 1) / 2]) < 0) {
+        heap_swap(h, i, (i - 1) / 2);
         i = (i - 1) / 2;
     }
 }
@@ -154,15 +203,13 @@ static long heap_pop(Heap *h)
     size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->n && h->v[l] < h->v[m])
+        if (l < h->n && node_before(h->sc, h->v[l], h->v[m]) < 0)
             m = l;
-        if (r < h->n && h->v[r] < h->v[m])
+        if (r < h->n && node_before(h->sc, h->v[r], h->v[m]) < 0)
             m = r;
         if (m == i)
             break;
-        long t = h->v[i];
-        h->v[i] = h->v[m];
-        h->v[m] = t;
+        heap_swap(h, i, m);
         i = m;
     }
     return top;
@@ -171,7 +218,8 @@ static long heap_pop(Heap *h)
 /* Topological order of the nodes of one section (Kahn's algorithm, ties in
  * emission order). A cycle cannot be ordered: its entries keep emission
  * order, with a warning. */
-static size_t order_section(Node *nodes, size_t nnodes, TocSection sec, long *out)
+static size_t order_section(Node *nodes, size_t nnodes, TocSection sec, long *out,
+                            const SortCtx *sc)
 {
     size_t *pending = xcalloc(nnodes + 1, sizeof(size_t));
     long **dependents = xcalloc(nnodes + 1, sizeof(long *));
@@ -190,7 +238,7 @@ static size_t order_section(Node *nodes, size_t nnodes, TocSection sec, long *ou
             dependents[d][ndependents[d]++] = (long)i;
         }
     }
-    Heap h = {xcalloc(nnodes + 1, sizeof(long)), 0};
+    Heap h = {xcalloc(nnodes + 1, sizeof(long)), 0, sc};
     bool *done = xcalloc(nnodes + 1, sizeof(bool));
     for (size_t i = 0; i < nnodes; i++)
         if (nodes[i].section == sec && pending[i] == 0)
@@ -364,8 +412,9 @@ Error *metadata_order(MetaContext *ctx)
         for (size_t k = 0; k < nodes[i].ndeps; k++)
             toc_add_dependency(te, nodes[nodes[i].deps[k]].dumpid);
     }
+    SortCtx sc = {ctx, old};
     for (int s = 0; s < TOC_NSECTIONS; s++) {
-        size_t n = order_section(nodes, nn, (TocSection)s, order);
+        size_t n = order_section(nodes, nn, (TocSection)s, order, &sc);
         TocEntry *arr = xcalloc(n + 1, sizeof(TocEntry));
         for (size_t j = 0; j < n; j++)
             arr[j] = old[ctx->keys[order[j]].section][nodes[order[j]].index];
@@ -375,6 +424,21 @@ Error *metadata_order(MetaContext *ctx)
     }
     for (int s = 0; s < TOC_NSECTIONS; s++)
         free(old[s]);
+    /* The metadata file follows the TOC's order too, so that two backups of
+     * equal databases have equal files whatever the OIDs. */
+    StrBuf sql;
+    sb_init(&sql);
+    for (int s = 0; s < TOC_NSECTIONS; s++) {
+        for (size_t j = 0; j < ctx->toc->nentries[s]; j++) {
+            TocEntry *te = &ctx->toc->entries[s][j];
+            uint64_t start = sql.len;
+            sb_append_len(&sql, ctx->sql.data + te->startbyte, (size_t)(te->endbyte - te->startbyte));
+            te->startbyte = start;
+            te->endbyte = sql.len;
+        }
+    }
+    sb_free(&ctx->sql);
+    ctx->sql = sql;
     /* Keys now point nowhere useful; the order is final. */
     ctx->nkeys = 0;
     free(order);

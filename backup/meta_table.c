@@ -721,8 +721,14 @@ static Error *dump_relations(MetaContext *ctx, const char *relkinds, const char 
             continue;
         sb_reset(&sb);
         relation_sql(ctx, t, &x, &sb);
-        meta_emit_obj(ctx, TOC_PREDATA, t->schema, t->name, objecttype, "", sb.data, "pg_class",
-                      t->oid);
+        uint32_t id = meta_emit_obj(ctx, TOC_PREDATA, t->schema, t->name, objecttype, "", sb.data,
+                                    "pg_class", t->oid);
+        /* A partition depends on its parent only "automatically" in
+         * pg_depend, which the ordering does not follow: say it here. */
+        int npar, firstpar = meta_row_find(&x.parents_ix, t->oid, &npar);
+        for (int k = firstpar; k >= 0 && k < firstpar + npar; k++)
+            meta_depend_on(ctx, id, "pg_class",
+                           (uint32_t)strtoul(result_str(x.parents, k, "inhparent"), NULL, 10));
         emit_index_properties(ctx, t, &x, &sb);
         if (t->relkind == 'm' && t->populated) {
             sb_reset(&sb);

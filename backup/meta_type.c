@@ -1,10 +1,11 @@
 /* User-defined types: enums, composite types, domains (with their
  * defaults, NOT NULL and CHECK constraints) and range types (whose
  * multirange and constructor functions come with them), each with owner,
- * comment and privileges. Enums first, because composites and domains may
- * use them; composites and domains in creation order; ranges last, pg_depend
- * moves them before what uses them. Base types and shell types are not
- * written: their input and output functions are written in C. */
+ * comment and privileges (and, for composite types, their columns'
+ * comments). Enums first, because composites and domains may use them;
+ * composites and domains in creation order; ranges last, pg_depend moves
+ * them before what uses them. Base types and shell types are not written:
+ * their input and output functions are written in C. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,7 +112,8 @@ static Error *dump_composites_and_domains(MetaContext *ctx, StrBuf *sb, const Ac
                    "       CASE WHEN a.attcollation <> at.typcollation AND a.attcollation <> 0 "
                    "            THEN cn.nspname END AS coll_schema, "
                    "       CASE WHEN a.attcollation <> at.typcollation AND a.attcollation <> 0 "
-                   "            THEN co.collname END AS coll_name "
+                   "            THEN co.collname END AS coll_name, "
+                   "       pg_catalog.col_description(a.attrelid, a.attnum) AS comment "
                    "FROM pg_catalog.pg_attribute a "
                    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relkind = 'c' "
                    "JOIN pg_catalog.pg_type at ON at.oid = a.atttypid "
@@ -169,6 +171,15 @@ static Error *dump_composites_and_domains(MetaContext *ctx, StrBuf *sb, const Ac
             }
             sb_append(sb, n ? "\n);\n" : ");\n");
             meta_append_owner(ctx, sb, "TYPE", q, result_str(r, i, "owner"));
+            for (int j = first; j >= 0 && j < first + count; j++) {
+                if (result_isnull(attrs, j, "comment"))
+                    continue;
+                char *an = conn_quote_ident(ctx->conn, result_str(attrs, j, "attname"));
+                char *col = xasprintf("COLUMN %s.%s", q, an);
+                meta_append_comment(ctx, sb, col, result_str(attrs, j, "comment"));
+                free(col);
+                free(an);
+            }
             what = xasprintf("TYPE %s", q);
         } else {
             sb_printf(sb, "CREATE DOMAIN %s AS %s", q, result_str(r, i, "basetype"));

@@ -2,6 +2,7 @@
  * entries into the metadata SQL, comments and owners, filter decisions. */
 #include "metadata.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,8 @@ Error *metadata_dump_all(MetaContext *ctx)
         sb_init(&ctx->sql);
     for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
         double t0 = now_monotonic();
+        ctx->current_module = (int)i;
+        ctx->last_keyed = SIZE_MAX;
         Error *e = registry[i]->dump(ctx);
         if (e)
             return error_prefix(e, "could not back up %s", registry[i]->name);
@@ -82,7 +85,7 @@ static void count_object(MetaContext *ctx, const char *objecttype)
 
 static uint32_t emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
                      const char *objecttype, const char *referenceobject, const char *sql,
-                     const char *catalog, uint32_t objid, int sub)
+                     const char *catalog, uint32_t objid, int sub, bool follows_previous)
 {
     if (!ctx->sql.data)
         sb_init(&ctx->sql);
@@ -97,7 +100,14 @@ static uint32_t emit(MetaContext *ctx, TocSection section, const char *schema, c
         ctx->capkeys = ctx->capkeys ? ctx->capkeys * 2 : 256;
         ctx->keys = xrealloc(ctx->keys, ctx->capkeys * sizeof(MetaKey));
     }
-    MetaKey k = {section, ctx->toc->nentries[section] - 1, catalog, objid, sub};
+    MetaKey k = {section, ctx->toc->nentries[section] - 1, catalog, objid, sub,
+                 ctx->current_module, ctx->nkeys};
+    /* An entry that creates no catalog object of its own (an ownership, a
+     * property) travels with the keyed entry its module wrote before it. */
+    if (catalog)
+        ctx->last_keyed = ctx->nkeys;
+    else if (follows_previous && ctx->last_keyed != SIZE_MAX)
+        k.anchor = ctx->last_keyed;
     ctx->keys[ctx->nkeys++] = k;
     count_object(ctx, objecttype);
     return e->dumpid;
@@ -106,14 +116,15 @@ static uint32_t emit(MetaContext *ctx, TocSection section, const char *schema, c
 void meta_emit(MetaContext *ctx, TocSection section, const char *schema, const char *name,
                const char *objecttype, const char *referenceobject, const char *sql)
 {
-    emit(ctx, section, schema, name, objecttype, referenceobject, sql, NULL, 0, 0);
+    emit(ctx, section, schema, name, objecttype, referenceobject, sql, NULL, 0, 0, true);
 }
 
 uint32_t meta_emit_obj(MetaContext *ctx, TocSection section, const char *schema,
                        const char *name, const char *objecttype, const char *referenceobject,
                        const char *sql, const char *catalog, uint32_t objid)
 {
-    return emit(ctx, section, schema, name, objecttype, referenceobject, sql, catalog, objid, 0);
+    return emit(ctx, section, schema, name, objecttype, referenceobject, sql, catalog, objid, 0,
+                false);
 }
 
 uint32_t meta_emit_data(MetaContext *ctx, const char *schema, const char *name,
@@ -121,7 +132,7 @@ uint32_t meta_emit_data(MetaContext *ctx, const char *schema, const char *name,
                         const char *catalog, uint32_t objid)
 {
     return emit(ctx, TOC_POSTDATA, schema, name, objecttype, referenceobject, sql, catalog, objid,
-                META_SUB_DATA);
+                META_SUB_DATA, false);
 }
 
 void meta_depend_on(MetaContext *ctx, uint32_t dumpid, const char *catalog, uint32_t objid)

@@ -20,6 +20,8 @@ typedef struct MetaKey {
     const char *catalog;    /* "pg_class", "pg_proc", ...; NULL when none */
     uint32_t objid;
     int sub;                /* 0: the object; META_SUB_DATA: its data (REFRESH) */
+    int module;             /* registry index of the module that emitted it */
+    size_t anchor;          /* the keyed entry it is sorted with (itself when keyed) */
 } MetaKey;
 
 #define META_SUB_DATA 1
@@ -44,6 +46,8 @@ typedef struct MetaContext {
     struct MetaExplicitDep *explicit_deps;
     size_t nexplicit, capexplicit;
     uint32_t next_dumpid;
+    int current_module;     /* registry index of the module being run */
+    size_t last_keyed;      /* emission index of the last keyed entry, or SIZE_MAX */
     size_t counts_n;        /* objects written per type, for the report */
     char **count_names;
     int *counts;
