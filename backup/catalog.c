@@ -231,7 +231,9 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         col->storage = result_str(r, i, "attstorage")[0];
         col->type_storage = result_str(r, i, "typstorage")[0];
         col->compression = result_str(r, i, "attcompression")[0];
-        col->stattarget = (int)result_int(r, i, "attstattarget");
+        /* PostgreSQL 17 writes NULL for the default target that 15 writes as -1. */
+        col->stattarget = result_isnull(r, i, "attstattarget") ? -1
+                                                                : (int)result_int(r, i, "attstattarget");
     }
     result_free(r);
 
