@@ -980,25 +980,33 @@ static int data_order(const void *a, const void *b)
     return x->rawbytes > y->rawbytes ? -1 : x->rawbytes < y->rawbytes;
 }
 
-static Error *step_data(RestoreState *s, Pool *pool)
+/* Run fn on the pool for every data entry the filters keep, largest first
+ * (as in the backup), progress weighted by size; logs "<verb> N tables"
+ * first. */
+static void run_on_tables(RestoreState *s, Pool *pool, PoolTaskFn fn, PoolDoneFn done,
+                          const char *verb, const char *what)
 {
-    if (s->created_tables.n)
-        qsort(s->created_tables.items, s->created_tables.n, sizeof(char *), key_order);
     void **items = xcalloc(s->toc->ndata + 1, sizeof(void *));
     size_t n = 0;
     for (size_t i = 0; i < s->toc->ndata; i++)
         if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
             items[n++] = &s->toc->data[i];
-    /* Largest first, as in the backup. */
     qsort(items, n, sizeof *items, data_order);
     unsigned long long *weights = xcalloc(n + 1, sizeof *weights);
     for (size_t i = 0; i < n; i++)
         weights[i] = ((TocDataEntry *)items[i])->rawbytes;
-    log_info("restoring data of %zu tables", n);
+    log_info("%s %zu tables", verb, n);
     StatementCtx sc = {s};
-    pool_run(pool, items, n, load_table, load_done, &sc, "tables restored", weights);
+    pool_run(pool, items, n, fn, done, &sc, what, weights);
     free(weights);
     free(items);
+}
+
+static Error *step_data(RestoreState *s, Pool *pool)
+{
+    if (s->created_tables.n)
+        qsort(s->created_tables.items, s->created_tables.n, sizeof(char *), key_order);
+    run_on_tables(s, pool, load_table, load_done, "restoring data of", "tables restored");
     return NULL;
 }
 
@@ -1082,20 +1090,7 @@ static bool analyze_done(void *item, Error *err, void *ctx)
  * largest first as for the data. */
 static Error *step_analyze(RestoreState *s, Pool *pool)
 {
-    void **items = xcalloc(s->toc->ndata + 1, sizeof(void *));
-    size_t n = 0;
-    for (size_t i = 0; i < s->toc->ndata; i++)
-        if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
-            items[n++] = &s->toc->data[i];
-    qsort(items, n, sizeof *items, data_order);
-    unsigned long long *weights = xcalloc(n + 1, sizeof *weights);
-    for (size_t i = 0; i < n; i++)
-        weights[i] = ((TocDataEntry *)items[i])->rawbytes;
-    log_info("analyzing %zu tables", n);
-    StatementCtx sc = {s};
-    pool_run(pool, items, n, analyze_table, analyze_done, &sc, "tables analyzed", weights);
-    free(weights);
-    free(items);
+    run_on_tables(s, pool, analyze_table, analyze_done, "analyzing", "tables analyzed");
     return NULL;
 }
 
