@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="gcc make pkg-config libpq-dev libyaml-dev libzstd-dev zlib1g-dev libreadline-dev \
-libcmocka-dev libxxhash-dev postgresql-15 postgresql-client-15 ca-certificates clang time"
+libcmocka-dev libxxhash-dev postgresql-15 postgresql-client-15 ca-certificates clang time \
+python3 zstd gzip iproute2 util-linux"
 
 missing=""
 for p in $PKGS; do
