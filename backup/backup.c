@@ -253,7 +253,8 @@ static Error *step_tables(BackupState *s)
         log_info("locked %zu tables in %.2fs", s->tables.n, now_monotonic() - t0);
     }
     e = catalog_load_columns(s->leader, &s->tables);
-    if (!e)
+    /* Sizes only schedule the data phase and estimate its end. */
+    if (!e && !s->opts->metadata_only)
         e = catalog_load_sizes(s->leader, &s->tables, !s->opts->no_lock);
     return e;
 }

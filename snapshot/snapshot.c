@@ -389,6 +389,15 @@ Error *snapshot_begin_table(Conn *worker, const char *snapshot_id, const ServerI
         *gone = true;
         return NULL;
     }
+    if (e && strstr(e->message, "invalid snapshot identifier")) {
+        /* The exporting transaction is gone: the leader's session ended
+         * (terminated, or its connection lost). Say so, not just "invalid". */
+        error_prefix(e, "the leader connection (connection 0) that holds the snapshot has ended; "
+                        "could not start copying table %s",
+                     t->qualified);
+        return error_hint(e, "check the server log for why the leader's session ended, then run "
+                             "the backup again");
+    }
     if (e)
         return error_prefix(e, "could not start copying table %s", t->qualified);
     *change = describe_change(r, t);
