@@ -12,15 +12,6 @@
 
 #include "metadata.h"
 
-/* Tables come from the table set; other relations by the filters. */
-static bool keep_relation(const MetaContext *ctx, uint32_t oid, char relkind, const char *schema,
-                          const char *name)
-{
-    if (relkind == 'r' || relkind == 'p')
-        return meta_table(ctx, oid) != NULL;
-    return filter_keeps_table(ctx->filter, schema, name);
-}
-
 /* The entries' explicit dependencies keep the catalog name until the
  * metadata is ordered, long after the query result is gone: the names of
  * the catalogs whose objects can carry labels, as constants. */
@@ -81,8 +72,8 @@ static Error *dump_security_labels(MetaContext *ctx)
         bool keep;
         if (!result_isnull(r, i, "relname")) {
             schema = result_str(r, i, "rel_schema");
-            keep = keep_relation(ctx, objoid, result_str(r, i, "relkind")[0], schema,
-                                 result_str(r, i, "relname"));
+            keep = meta_keep_relation(ctx, objoid, result_str(r, i, "relkind")[0], schema,
+                                      result_str(r, i, "relname"));
             free(ref);
             ref = filter_format_table_name(schema, result_str(r, i, "relname"));
         } else if (!result_isnull(r, i, "schema_name")) {

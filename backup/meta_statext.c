@@ -7,16 +7,6 @@
 
 #include "metadata.h"
 
-/* Tables come from the table set; materialized views and foreign tables,
- * which can have statistics too, go by the filters. */
-static bool keep_relation(const MetaContext *ctx, uint32_t oid, char relkind, const char *schema,
-                          const char *name)
-{
-    if (relkind == 'r' || relkind == 'p')
-        return meta_table(ctx, oid) != NULL;
-    return filter_keeps_table(ctx->filter, schema, name);
-}
-
 static Error *dump_statistics_ext(MetaContext *ctx)
 {
     int version = conn_server_version(ctx->conn);
@@ -55,8 +45,8 @@ static Error *dump_statistics_ext(MetaContext *ctx)
         const char *rel_schema = result_str(r, i, "rel_schema");
         const char *rel_name = result_str(r, i, "relname");
         if (!meta_keep_schema(ctx, schema) ||
-            !keep_relation(ctx, (uint32_t)strtoul(result_str(r, i, "stxrelid"), NULL, 10),
-                           result_str(r, i, "relkind")[0], rel_schema, rel_name))
+            !meta_keep_relation(ctx, (uint32_t)strtoul(result_str(r, i, "stxrelid"), NULL, 10),
+                                result_str(r, i, "relkind")[0], rel_schema, rel_name))
             continue;
         char *q = conn_quote_qualified(ctx->conn, schema, name);
         sb_reset(&sb);

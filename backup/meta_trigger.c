@@ -19,17 +19,6 @@ static const char *row_comment(const Result *r, int row)
     return result_isnull(r, row, "comment") ? NULL : result_str(r, row, "comment");
 }
 
-/* Tables are in the table set; views and foreign tables, which triggers and
- * rules can also be on, are not, so the filters decide for them (the
- * queries have already left out system schemas and extension members). */
-static bool keep_relation(const MetaContext *ctx, uint32_t oid, char relkind, const char *schema,
-                          const char *name)
-{
-    if (relkind == 'r' || relkind == 'p')
-        return meta_table(ctx, oid) != NULL;
-    return filter_keeps_table(ctx->filter, schema, name);
-}
-
 /* Relations that belong to an extension are the extension's business. */
 #define NOT_EXTENSION_RELATION(c)                                        \
     " NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "                 \
@@ -94,7 +83,7 @@ static Error *dump_triggers(MetaContext *ctx)
         const char *schema = result_str(r, i, "nspname");
         const char *table = result_str(r, i, "relname");
         char relkind = result_str(r, i, "relkind")[0];
-        if (!keep_relation(ctx, row_oid(r, i, "tgrelid"), relkind, schema, table))
+        if (!meta_keep_relation(ctx, row_oid(r, i, "tgrelid"), relkind, schema, table))
             continue;
         const char *name = result_str(r, i, "tgname");
         char state = result_str(r, i, "tgenabled")[0];
@@ -104,10 +93,10 @@ static Error *dump_triggers(MetaContext *ctx)
         bool clone = false;
         if (parent) {
             int n, p = meta_row_find(&by_oid, parent, &n);
-            clone = p >= 0 && keep_relation(ctx, row_oid(r, p, "tgrelid"),
-                                            result_str(r, p, "relkind")[0],
-                                            result_str(r, p, "nspname"),
-                                            result_str(r, p, "relname"));
+            clone = p >= 0 && meta_keep_relation(ctx, row_oid(r, p, "tgrelid"),
+                                                 result_str(r, p, "relkind")[0],
+                                                 result_str(r, p, "nspname"),
+                                                 result_str(r, p, "relname"));
         }
         const char *comment = row_comment(r, i);
         char *rel = conn_quote_qualified(ctx->conn, schema, table);
@@ -265,7 +254,7 @@ static Error *dump_rules(MetaContext *ctx)
         const char *schema = result_str(r, i, "nspname");
         const char *table = result_str(r, i, "relname");
         char relkind = result_str(r, i, "relkind")[0];
-        if (!keep_relation(ctx, row_oid(r, i, "ev_class"), relkind, schema, table))
+        if (!meta_keep_relation(ctx, row_oid(r, i, "ev_class"), relkind, schema, table))
             continue;
         const char *name = result_str(r, i, "rulename");
         char *rel = conn_quote_qualified(ctx->conn, schema, table);

@@ -174,6 +174,14 @@ const TableInfo *meta_table(const MetaContext *ctx, uint32_t oid)
     return catalog_find(ctx->tables, oid);
 }
 
+bool meta_keep_relation(const MetaContext *ctx, uint32_t oid, char relkind, const char *schema,
+                        const char *name)
+{
+    if (relkind == 'r' || relkind == 'p')
+        return meta_table(ctx, oid) != NULL;
+    return filter_keeps_table(ctx->filter, schema, name);
+}
+
 void meta_row_index(RowIndex *ix, const Result *r, const char *column)
 {
     memset(ix, 0, sizeof *ix);

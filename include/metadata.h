@@ -96,6 +96,10 @@ void meta_append_owner(MetaContext *ctx, StrBuf *sb, const char *kind, const cha
 bool meta_keep_schema(const MetaContext *ctx, const char *schema);
 /* The table in the backup set with this oid, or NULL when filtered out. */
 const TableInfo *meta_table(const MetaContext *ctx, uint32_t oid);
+/* Does the backup keep this relation? Tables by the table set (which the
+ * filters chose); other relations (views, sequences, ...) by the filters. */
+bool meta_keep_relation(const MetaContext *ctx, uint32_t oid, char relkind, const char *schema,
+                        const char *name);
 
 /* Rows of a query result grouped by an oid column, for lookups without a
  * scan per object. The result must be ordered by that column. */
