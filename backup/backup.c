@@ -17,6 +17,8 @@
 #include "log.h"
 #include "metadata.h"
 #include "snapshot.h"
+#include "cluster.h"
+#include "helper.h"
 #include "statistics.h"
 #include "util.h"
 
@@ -25,12 +27,19 @@ typedef struct BackupState {
     const char *command_line;
     char timestamp[16];
     char *set_dir;
+    char *root_dir;             /* the set is <root_dir>/backups/YYYYMMDD/<TS> */
     char *application_name;
     time_t start_time;
     double start_mono;
     BackupConfig *config;
     Conn *leader;
     ServerInfo server;
+    ClusterInfo cluster;
+    DataPath data_path;
+    char *helper_path;
+    char *segment_dir_template;  /* data directories with the server's placeholders */
+    StrList segment_dirs;        /* [0] coordinator, [c + 1] content c */
+    char *prefix;                /* MPP: directory prefix of the segments */
     char *snapshot_id;
     char *snapshot_time;    /* the leader's transaction start, for pg_stat_last_operation */
     char *encoding;
@@ -72,7 +81,7 @@ static Error *step_create_set(BackupState *s)
         char day[9];
         memcpy(day, s->timestamp, 8);
         day[8] = '\0';
-        char *backups = path_join(s->opts->backup_dir, "backups");
+        char *backups = path_join(s->root_dir, "backups");
         char *daydir = path_join(backups, day);
         free(backups);
         Error *e = file_mkdir_p(daydir);
@@ -95,7 +104,85 @@ static Error *step_create_set(BackupState *s)
             usleep(50 * 1000);
     }
     return ERROR_NEW(ERR_IO, "could not create a new backup directory under \"%s\"",
-                     s->opts->backup_dir);
+                     s->root_dir);
+}
+
+/* Step 0: which server this is, what it can do with the options asked, and
+ * on MPP its segments, read on short connections of their own before the
+ * set exists (its directory depends on them). */
+static Error *step_server(BackupState *s)
+{
+    const BackupOptions *o = s->opts;
+    Conn *c;
+    Error *e = conn_open(&o->conn, NULL, s->application_name, &c);
+    if (e)
+        return e;
+    e = snapshot_detect_server(c, &s->server);
+    if (!e)
+        e = cluster_check_server(&s->server, conn_server_version(c), o->jobs);
+    conn_close(c);
+    if (e)
+        return e;
+    bool mpp = cluster_is_mpp(&s->server);
+    if (o->single_backup_dir && !mpp)
+        return error_hint(ERROR_NEW(ERR_USAGE, "--single-backup-dir applies to Greenplum and "
+                                               "Cloudberry clusters only"),
+                          "On PostgreSQL every file is under --backup-dir already.");
+    s->data_path = mpp ? DATA_SEGMENTS : o->server_side ? DATA_SERVER_SIDE : DATA_CLIENT;
+    if (o->metadata_only && !mpp)
+        s->data_path = DATA_CLIENT;
+    if (s->data_path != DATA_CLIENT) {
+        s->helper_path = o->helper_path ? xstrdup(o->helper_path) : options_default_helper_path();
+        if (!s->helper_path)
+            return error_hint(ERROR_NEW(ERR_USAGE, "could not find gpbackup_helper"),
+                              "Give its path on the database hosts with --helper-path.");
+    }
+    if (mpp) {
+        e = cluster_read(&o->conn, s->application_name, &s->server, &s->cluster);
+        if (e)
+            return e;
+        s->prefix = cluster_dir_prefix(&s->cluster);
+        log_info("%s %d.%d, %zu primary segments",
+                 s->server.flavor == SERVER_CLOUDBERRY ? "Cloudberry" : "Greenplum",
+                 s->server.gp_major, s->server.gp_minor, s->cluster.nsegments);
+        /* The coordinator's files go where content -1's would. */
+        char *dir = cluster_segment_dir(o->backup_dir_given ? o->backup_dir : NULL,
+                                        o->single_backup_dir, s->prefix, "-1",
+                                        s->cluster.coordinator.datadir, "00000000000000");
+        /* strip "/backups/00000000/00000000000000": the root of the set dirs */
+        char *cut = strstr(dir, "/backups/00000000/");
+        if (cut)
+            *cut = '\0';
+        s->root_dir = dir;
+    } else {
+        s->root_dir = xstrdup(o->backup_dir);
+    }
+    return NULL;
+}
+
+/* The directories the server writes the data files into. */
+static void plan_segment_dirs(BackupState *s)
+{
+    const BackupOptions *o = s->opts;
+    if (s->data_path == DATA_SERVER_SIDE) {
+        s->segment_dir_template = xstrdup(s->set_dir);
+        strlist_push(&s->segment_dirs, s->set_dir);
+        return;
+    }
+    if (s->data_path != DATA_SEGMENTS)
+        return;
+    const char *bd = o->backup_dir_given ? o->backup_dir : NULL;
+    s->segment_dir_template = cluster_segment_dir(bd, o->single_backup_dir, s->prefix, "<SEGID>",
+                                                  "<SEG_DATA_DIR>", s->timestamp);
+    strlist_push(&s->segment_dirs, s->set_dir);
+    for (size_t k = 0; k < s->cluster.nsegments; k++) {
+        char content[16];
+        snprintf(content, sizeof content, "%d", s->cluster.segments[k].content);
+        char *d = cluster_segment_dir(bd, o->single_backup_dir, s->prefix, content,
+                                      s->cluster.segments[k].datadir, s->timestamp);
+        strlist_push(&s->segment_dirs, d);
+        free(d);
+    }
 }
 
 static void fill_config(BackupState *s)
@@ -115,6 +202,18 @@ static void fill_config(BackupState *s)
     c->withstatistics = o->with_stats;
     c->jobs = o->jobs;
     config_set(&c->dataformat, "csv");
+    config_set(&c->datapath, s->data_path == DATA_SEGMENTS      ? "segments"
+                             : s->data_path == DATA_SERVER_SIDE ? "server-side"
+                                                                : "client");
+    if (s->data_path == DATA_SEGMENTS) {
+        c->segmentcount = (int)s->cluster.nsegments;
+        c->singledatafile = 0;
+        config_set(&c->segmentdirs, !o->backup_dir_given     ? "datadir"
+                                    : o->single_backup_dir ? "single"
+                                                           : "prefixed");
+        config_set(&c->segmentdirprefix,
+                   o->backup_dir_given && !o->single_backup_dir ? s->prefix : "");
+    }
     config_set(&c->timestamp, s->timestamp);
     char buf[16];
     format_time(s->start_time, buf, sizeof buf, 0);
@@ -156,10 +255,6 @@ static Error *step_connect(BackupState *s)
     Error *e = conn_open(&s->opts->conn, NULL, s->application_name, &s->leader);
     if (e)
         return e;
-    if (conn_server_version(s->leader) < 120000)
-        return error_hint(ERROR_NEW(ERR_CONNECT, "server version %s is not supported",
-                                    conn_server_version_str(s->leader)),
-                          "PostgreSQL 12 or later is required");
     e = conn_set_session_defaults(s->leader);
     if (e)
         return e;
@@ -194,9 +289,6 @@ static Error *step_connect(BackupState *s)
     char *lit = conn_quote_literal(s->leader, s->encoding);
     e = conn_execf(s->leader, "SET client_encoding = %s", lit);
     free(lit);
-    if (e)
-        return e;
-    e = snapshot_detect_server(s->leader, &s->server);
     if (e)
         return e;
     /* At most --jobs + 1 connections: the leader and the workers. */
@@ -362,6 +454,11 @@ static Error *step_data(BackupState *s)
         .tables = &s->tables,
         .server = &s->server,
         .no_lock = s->opts->no_lock,
+        .data_path = s->data_path,
+        .helper_path = s->helper_path,
+        .segment_dir_template = s->segment_dir_template,
+        .segment_dirs = s->segment_dirs.items,
+        .nsegment_dirs = s->segment_dirs.n,
     };
     Error *e = backup_data_run(&in, s->toc, &s->stats);
     if (!e && s->opts->no_lock && s->server.flavor != SERVER_POSTGRES)
@@ -481,7 +578,16 @@ static Error *step_complete(BackupState *s)
     /* The data files were checksummed while they were written. */
     for (size_t i = 0; i < s->toc->ndata && !e; i++) {
         const TocDataEntry *d = &s->toc->data[i];
+        /* On MPP the files are in the segments' directories, each listed
+         * with its checksum in the TOC, which the manifest covers. */
+        if (d->nsegments)
+            continue;
         e = manifest_add(m, d->file, d->filebytes, d->checksum);
+        if (!e && s->data_path == DATA_SERVER_SIDE) {
+            char *meta = xasprintf("%s%s", d->file, HELPER_SIDECAR_SUFFIX);
+            e = manifest_add_file(m, s->set_dir, meta);
+            free(meta);
+        }
     }
     char *path = set_file(s, "manifest.yaml");
     if (!e)
@@ -564,11 +670,16 @@ Error *backup_run(const BackupOptions *opts, const char *command_line, char **ti
     s.toc = toc_new();
     *timestamp = NULL;
 
-    Error *e = step_create_set(&s);
+    s.application_name = xstrdup("gpbackup");
+    Error *e = step_server(&s);
+    if (!e)
+        e = step_create_set(&s);
     if (e)
         goto out;
     *timestamp = xstrdup(s.timestamp);
+    plan_segment_dirs(&s);
     open_log(s.timestamp, opts->log_level);
+    free(s.application_name);
     s.application_name = xasprintf("gpbackup_%s", s.timestamp);
     char *where = conn_describe(&opts->conn);
     log_info("gpbackup %s starting: %s", GPB_VERSION, command_line);
@@ -616,6 +727,12 @@ out:
     toc_free(s.toc);
     config_free(s.config);
     free(s.set_dir);
+    free(s.root_dir);
+    free(s.helper_path);
+    free(s.segment_dir_template);
+    free(s.prefix);
+    strlist_free(&s.segment_dirs);
+    cluster_free(&s.cluster);
     free(s.application_name);
     free(s.snapshot_id);
     free(s.snapshot_time);

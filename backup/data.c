@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "backup.h"
+#include "cluster.h"
 #include "fileio.h"
+#include "helper.h"
 #include "filter.h"
 #include "jobq.h"
 #include "log.h"
@@ -30,6 +32,8 @@ typedef struct DataJob {
     char *file;
     char checksum[40];
     int worker;
+    TocSegmentFile *segments;   /* DATA_SEGMENTS: one per primary, by content */
+    size_t nsegments;
 } DataJob;
 
 typedef struct Worker {
@@ -93,12 +97,135 @@ static TableIdentity table_identity(const TableInfo *t)
     return id;
 }
 
+/* --server-side and MPP: the server (every segment) runs gpbackup_helper,
+ * which writes the file and a sidecar with its rows, sizes and checksum;
+ * the sidecars are read back through the server and must add up to the
+ * row count COPY reported. A failing helper leaves its message in an
+ * error file, read back the same way so that the error says what broke. */
+static Error *helper_messages(Conn *c, const DataPhaseInput *in, const char *name, Error *e)
+{
+    size_t n = in->nsegment_dirs;
+    const char **paths = xcalloc(n + 1, sizeof *paths);
+    char **own = xcalloc(n + 1, sizeof *own);
+    for (size_t k = 0; k < n; k++)
+        paths[k] = own[k] = xasprintf("%s/%s%s", in->segment_dirs[k], name, HELPER_ERROR_SUFFIX);
+    StrList msgs = {0};
+    Error *re = cluster_read_helper_files(c, in->server, paths, n, true, &msgs);
+    error_free(re);
+    for (size_t k = 0; k < msgs.n; k++)
+        error_detail(e, "%s", msgs.items[k]);
+    strlist_free(&msgs);
+    for (size_t k = 0; k < n; k++)
+        free(own[k]);
+    free(own);
+    free(paths);
+    return e;
+}
+
+static Error *copy_table_on_server(Conn *c, const DataPhaseInput *in, DataJob *job)
+{
+    const TableInfo *t = job->table;
+    bool mpp = in->data_path == DATA_SEGMENTS;
+    CodecType codec = in->opts->compression;
+    char *name_tmpl = mpp ? xasprintf("gpbackup_<SEGID>_%s_%u%s", in->timestamp, t->oid,
+                                      codec_suffix(codec))
+                          : backup_data_file_name(in->timestamp, t->oid, codec);
+    char *path = xasprintf("%s/%s", in->segment_dir_template, name_tmpl);
+    char *errpath = xasprintf("%s%s", path, HELPER_ERROR_SUFFIX);
+    char *prog = helper_backup_command(in->helper_path, path, codec, in->opts->compression_level,
+                                       mpp ? "<SEGID>" : "-1", errpath);
+    char *lit = conn_quote_literal(c, prog);
+    char *copy = cluster_copy_to_sql(in->server, t->qualified, t->copy_columns, lit, mpp);
+    char *sql = xasprintf("SAVEPOINT gpbackup_copy; %s", copy);
+    uint64_t rows = 0;
+    Error *e = conn_exec_count(c, sql, &rows);
+    free(sql);
+    free(copy);
+    free(lit);
+    free(prog);
+    free(errpath);
+    free(path);
+    if (e) {
+        if (!conn_stop_requested() && !conn_exec(c, "ROLLBACK TO SAVEPOINT gpbackup_copy")) {
+            char *one = mpp ? NULL : xstrdup(name_tmpl);
+            e = helper_messages(c, in, one ? one : name_tmpl, e);
+            free(one);
+        }
+        free(name_tmpl);
+        return error_hint(error_prefix(e, "could not back up table %s", t->qualified),
+                          "gpbackup_helper must be installed at %s on every database host, "
+                          "and the backup directory writable by the server's operating system "
+                          "user",
+                          in->helper_path);
+    }
+    /* Each segment's sidecar: <segment dir>/<name with its content>.meta */
+    size_t n = in->nsegment_dirs;
+    const char **paths = xcalloc(n + 1, sizeof *paths);
+    char **own = xcalloc(n + 1, sizeof *own);
+    for (size_t k = 0; k < n; k++) {
+        char *fname = mpp ? xasprintf("gpbackup_%d_%s_%u%s", (int)k - 1, in->timestamp, t->oid,
+                                      codec_suffix(codec))
+                          : xstrdup(name_tmpl);
+        paths[k] = own[k] = xasprintf("%s/%s%s", in->segment_dirs[k], fname, HELPER_SIDECAR_SUFFIX);
+        free(fname);
+    }
+    StrList bodies = {0};
+    e = cluster_read_helper_files(c, in->server, paths, n, false, &bodies);
+    for (size_t k = 0; k < n; k++)
+        free(own[k]);
+    free(own);
+    free(paths);
+    size_t first = mpp ? 1 : 0; /* on MPP the coordinator writes no data */
+    if (!e && bodies.n != n - first)
+        e = ERROR_NEW(ERR_INTERNAL, "expected %zu sidecar files, read %zu", n - first, bodies.n);
+    uint64_t sum_rows = 0;
+    if (!e && mpp) {
+        job->segments = xcalloc(bodies.n + 1, sizeof *job->segments);
+        job->nsegments = bodies.n;
+    }
+    for (size_t k = 0; !e && k < bodies.n; k++) {
+        HelperSidecar sc;
+        e = helper_sidecar_from_text(bodies.items[k], strlen(bodies.items[k]), &sc);
+        if (!e && sc.content != (mpp ? (int)k : -1))
+            e = ERROR_NEW(ERR_DATA, "sidecar of segment %zu names content %d", k, sc.content);
+        if (e)
+            break;
+        sum_rows += sc.rows;
+        job->raw_bytes += sc.rawbytes;
+        job->file_bytes += sc.filebytes;
+        if (mpp) {
+            TocSegmentFile *sf = &job->segments[k];
+            sf->content = sc.content;
+            sf->rows = sc.rows;
+            sf->rawbytes = sc.rawbytes;
+            sf->filebytes = sc.filebytes;
+            memcpy(sf->checksum, sc.checksum, sizeof sf->checksum);
+        } else {
+            memcpy(job->checksum, sc.checksum, sizeof sc.checksum);
+        }
+    }
+    strlist_free(&bodies);
+    if (!e && sum_rows != rows)
+        e = error_detail(ERROR_NEW(ERR_DATA, "the helpers counted %llu rows, COPY reported %llu",
+                                   (unsigned long long)sum_rows, (unsigned long long)rows),
+                         "A data file may be incomplete.");
+    if (!e && mpp)
+        memset(job->checksum, '0', CHECKSUM_HEX_LEN);
+    job->rows = rows;
+    job->file = name_tmpl;
+    if (e)
+        return error_prefix(e, "could not back up table %s", t->qualified);
+    return conn_exec(c, "RELEASE SAVEPOINT gpbackup_copy");
+}
+
 /* Copy one table into its data file; the caller's transaction holds the
  * snapshot and the table's lock, and has checked the table for changes. */
 static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
 {
     const TableInfo *t = job->table;
     Error *e;
+    if (in->data_path != DATA_CLIENT)
+        return copy_table_on_server(c, in, job);
     job->file = backup_data_file_name(in->timestamp, t->oid, in->opts->compression);
     char *path = path_join(in->set_dir, job->file);
     Sink sink = {0};
@@ -282,6 +409,8 @@ static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
     de.rawbytes = job->raw_bytes;
     de.filebytes = job->file_bytes;
     memcpy(de.checksum, job->checksum, sizeof de.checksum);
+    de.segments = job->segments;
+    de.nsegments = job->nsegments;
     toc_add_data(toc, &de);
     st->tables_done++;
     st->rows += job->rows;
@@ -413,6 +542,7 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
     for (size_t i = 0; i < njobs; i++) {
         error_free(jobs[i]->err);
         free(jobs[i]->file);
+        free(jobs[i]->segments);
         free(jobs[i]->change);
         free(jobs[i]);
     }

@@ -32,6 +32,9 @@ BackupConfig *config_new(void)
     c->databaseversion = xstrdup("");
     c->databaseencoding = xstrdup("");
     c->databaselocaleprovider = xstrdup("");
+    c->datapath = xstrdup("client");
+    c->segmentdirs = xstrdup("");
+    c->segmentdirprefix = xstrdup("");
     c->databasecollate = xstrdup("");
     c->databasectype = xstrdup("");
     c->databaselocale = xstrdup("");
@@ -61,6 +64,9 @@ void config_free(BackupConfig *c)
     free(c->databasectype);
     free(c->databaselocale);
     free(c->databaseicurules);
+    free(c->datapath);
+    free(c->segmentdirs);
+    free(c->segmentdirprefix);
     strlist_free(&c->includeschemas);
     strlist_free(&c->excludeschemas);
     strlist_free(&c->includerelations);
@@ -153,6 +159,10 @@ Error *config_to_yaml(const BackupConfig *c, char **out, size_t *len)
     yamlio_key_str(w, "databasectype", c->databasectype);
     yamlio_key_str(w, "databaselocale", c->databaselocale);
     yamlio_key_str(w, "databaseicurules", c->databaseicurules);
+    /* Added in 0.3: the data path and, on MPP, the segments' directories. */
+    yamlio_key_str(w, "datapath", c->datapath && *c->datapath ? c->datapath : "client");
+    yamlio_key_str(w, "segmentdirs", c->segmentdirs);
+    yamlio_key_str(w, "segmentdirprefix", c->segmentdirprefix);
     yamlio_map_end(w);
     err = yamlio_writer_finish(w, out, len);
     yamlio_writer_free(w);
@@ -259,6 +269,20 @@ static Error *check_values(YamlDoc *d, YamlNode *root, const BackupConfig *c)
                             "Expected \"%s\", \"%s\" or \"%s\".", BACKUP_STATUS_IN_PROGRESS,
                             BACKUP_STATUS_SUCCESS, BACKUP_STATUS_FAILURE);
     }
+    if (strcmp(c->datapath, "client") != 0 && strcmp(c->datapath, "server-side") != 0 &&
+        strcmp(c->datapath, "segments") != 0)
+        return error_detail(ERROR_NEW(ERR_FORMAT, "invalid value for key \"datapath\" at line %zu of %s: \"%s\"",
+                                      key_line(d, root, "datapath"), yamlio_doc_what(d),
+                                      c->datapath),
+                            "Expected \"client\", \"server-side\" or \"segments\".");
+    if (strcmp(c->datapath, "segments") == 0 && strcmp(c->segmentdirs, "datadir") != 0 &&
+        strcmp(c->segmentdirs, "single") != 0 && strcmp(c->segmentdirs, "prefixed") != 0)
+        return error_detail(ERROR_NEW(ERR_FORMAT, "invalid value for key \"segmentdirs\" in %s: \"%s\"",
+                                      yamlio_doc_what(d), c->segmentdirs),
+                            "Expected \"datadir\", \"single\" or \"prefixed\".");
+    if (strchr(c->segmentdirprefix, '/') || strstr(c->segmentdirprefix, ".."))
+        return ERROR_NEW(ERR_FORMAT, "invalid value for key \"segmentdirprefix\" in %s: \"%s\"",
+                         yamlio_doc_what(d), c->segmentdirprefix);
     /* The timestamp names every file of the set; anything else cannot be a
      * backup we wrote. */
     if (!is_timestamp(c->timestamp)) {
@@ -316,6 +340,9 @@ static Error *config_parse(const char *text, size_t len, const char *what, Backu
         (err = read_optional_str(d, root, "databasectype", &c->databasectype)) ||
         (err = read_optional_str(d, root, "databaselocale", &c->databaselocale)) ||
         (err = read_optional_str(d, root, "databaseicurules", &c->databaseicurules)) ||
+        (err = read_optional_str(d, root, "datapath", &c->datapath)) ||
+        (err = read_optional_str(d, root, "segmentdirs", &c->segmentdirs)) ||
+        (err = read_optional_str(d, root, "segmentdirprefix", &c->segmentdirprefix)) ||
         (err = check_values(d, root, c))) {
         yamlio_doc_free(d);
         config_free(c);

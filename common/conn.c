@@ -252,6 +252,17 @@ Error *conn_exec(Conn *c, const char *sql)
     return e;
 }
 
+Error *conn_exec_count(Conn *c, const char *sql, uint64_t *rows)
+{
+    log_debug("executing: %s", sql);
+    PGresult *res = PQexec(c->pg, sql);
+    Error *e = check_result(c, res, PGRES_COMMAND_OK, sql);
+    if (!e && rows)
+        *rows = strtoull(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return e;
+}
+
 Error *conn_execf(Conn *c, const char *fmt, ...)
 {
     va_list ap;

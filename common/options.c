@@ -21,7 +21,8 @@ enum {
     OPT_INCLUDE_TABLE_FILE, OPT_EXCLUDE_TABLE, OPT_EXCLUDE_TABLE_FILE, OPT_DATA_ONLY,
     OPT_METADATA_ONLY, OPT_LOCK_WAIT_TIMEOUT, OPT_VERBOSE, OPT_QUIET, OPT_DEBUG, OPT_HELP,
     OPT_VERSION, OPT_NO_LOCK, OPT_TIMESTAMP, OPT_CREATE_DB, OPT_REDIRECT_DB, OPT_ON_ERROR_CONTINUE,
-    OPT_WITHOUT_GLOBALS, OPT_WITH_STATS, OPT_WITH_GLOBALS, OPT_RUN_ANALYZE
+    OPT_WITHOUT_GLOBALS, OPT_WITH_STATS, OPT_WITH_GLOBALS, OPT_RUN_ANALYZE, OPT_SERVER_SIDE,
+    OPT_SINGLE_BACKUP_DIR, OPT_HELPER_PATH, OPT_RESIZE_CLUSTER
 };
 
 #define COMMON_OPTIONS                                                            \
@@ -54,6 +55,9 @@ static const struct option backup_long_options[] = {
     {"no-compression", no_argument, NULL, OPT_NO_COMPRESSION},
     {"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT_TIMEOUT},
     {"no-lock", no_argument, NULL, OPT_NO_LOCK},
+    {"server-side", no_argument, NULL, OPT_SERVER_SIDE},
+    {"single-backup-dir", no_argument, NULL, OPT_SINGLE_BACKUP_DIR},
+    {"helper-path", required_argument, NULL, OPT_HELPER_PATH},
     {"without-globals", no_argument, NULL, OPT_WITHOUT_GLOBALS},
     {"with-stats", no_argument, NULL, OPT_WITH_STATS},
     {NULL, 0, NULL, 0}};
@@ -67,6 +71,8 @@ static const struct option restore_long_options[] = {
     {"with-globals", no_argument, NULL, OPT_WITH_GLOBALS},
     {"with-stats", no_argument, NULL, OPT_WITH_STATS},
     {"run-analyze", no_argument, NULL, OPT_RUN_ANALYZE},
+    {"resize-cluster", no_argument, NULL, OPT_RESIZE_CLUSTER},
+    {"helper-path", required_argument, NULL, OPT_HELPER_PATH},
     {NULL, 0, NULL, 0}};
 
 static const char backup_help[] =
@@ -94,6 +100,14 @@ static const char backup_help[] =
     "  --no-lock                  take no table locks up front; each table is locked only\n"
     "                             while it is copied, and tables changed by DDL during the\n"
     "                             backup are reported (exit 1)\n"
+    "  --server-side              the database server writes the data files itself through\n"
+    "                             gpbackup_helper (COPY ... TO PROGRAM; superuser or\n"
+    "                             pg_execute_server_program + pg_read_server_files); always\n"
+    "                             so on Greenplum and Cloudberry, where every segment does\n"
+    "  --single-backup-dir        MPP: every segment writes under --backup-dir itself, not\n"
+    "                             under DIR/<prefix><content>\n"
+    "  --helper-path PATH         gpbackup_helper on the database hosts (default: next to\n"
+    "                             this gpbackup)\n"
     "\n"
     "Content:\n"
     "  --data-only                back up data only\n"
@@ -149,6 +163,11 @@ static const char restore_help[] =
     "                             comment, settings and privileges are applied at the end\n"
     "  --with-stats               restore the planner statistics of the backup (superuser)\n"
     "  --run-analyze              ANALYZE every restored table at the end, in parallel\n"
+    "  --resize-cluster           MPP: restore onto a cluster with another number of\n"
+    "                             segments (each segment's files are loaded through the\n"
+    "                             coordinator, so every row lands on its segment at once)\n"
+    "  --helper-path PATH         gpbackup_helper on the database hosts (default: next to\n"
+    "                             this gprestore)\n"
     "  --verbose | --quiet | --debug\n"
     "  --help, --version\n"
     "\n"
@@ -362,6 +381,19 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
         case OPT_NO_LOCK:
             o->no_lock = true;
             break;
+        case OPT_SERVER_SIDE:
+            o->server_side = true;
+            break;
+        case OPT_SINGLE_BACKUP_DIR:
+            o->single_backup_dir = true;
+            break;
+        case OPT_HELPER_PATH:
+            e = check_absolute("helper-path", optarg, program);
+            if (e)
+                return e;
+            free(o->helper_path);
+            o->helper_path = xstrdup(optarg);
+            break;
         case OPT_WITHOUT_GLOBALS:
             o->without_globals = true;
             break;
@@ -411,6 +443,11 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
             return usage_error(e, program);
         }
     }
+    if (o->single_backup_dir && !o->backup_dir)
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --single-backup-dir needs --backup-dir"),
+                           program);
+    o->backup_dir_given = o->backup_dir != NULL;
+    o->backup_dir_given = o->backup_dir != NULL;
     if (!o->backup_dir)
         o->backup_dir = options_default_backup_dir();
     return NULL;
@@ -469,6 +506,16 @@ Error *restore_options_parse(int argc, char **argv, RestoreOptions *o)
             break;
         case OPT_RUN_ANALYZE:
             o->run_analyze = true;
+            break;
+        case OPT_RESIZE_CLUSTER:
+            o->resize_cluster = true;
+            break;
+        case OPT_HELPER_PATH:
+            e = check_absolute("helper-path", optarg, program);
+            if (e)
+                return e;
+            free(o->helper_path);
+            o->helper_path = xstrdup(optarg);
             break;
         default:
             return unknown_option(argc, argv, program);
@@ -531,6 +578,7 @@ void backup_options_free(BackupOptions *o)
 {
     conn_options_free(&o->conn);
     free(o->backup_dir);
+    free(o->helper_path);
     filter_free(&o->filter);
 }
 
@@ -540,6 +588,7 @@ void restore_options_free(RestoreOptions *o)
     free(o->backup_dir);
     free(o->timestamp);
     free(o->redirect_db);
+    free(o->helper_path);
     filter_free(&o->filter);
 }
 
@@ -661,4 +710,18 @@ char *options_default_backup_dir(void)
         return xstrdup(d);
     char *cwd = getcwd(NULL, 0);
     return cwd ? cwd : xstrdup("/");
+}
+
+char *options_default_helper_path(void)
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    return xasprintf("%s/gpbackup_helper", buf);
 }

@@ -57,6 +57,7 @@ static void data_clear(TocDataEntry *e)
     free(e->attributestring);
     free(e->partitionroot);
     free(e->file);
+    free(e->segments);
 }
 
 void toc_free(Toc *toc)
@@ -167,6 +168,10 @@ TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e)
     copy.attributestring = copy_str(e->attributestring);
     copy.partitionroot = copy_str(e->partitionroot);
     copy.file = copy_str(e->file);
+    if (e->nsegments) {
+        copy.segments = xcalloc(e->nsegments, sizeof *copy.segments);
+        memcpy(copy.segments, e->segments, e->nsegments * sizeof *copy.segments);
+    }
     return push_data(toc, &copy);
 }
 
@@ -224,6 +229,21 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
         yamlio_key_uint64(w, "rawbytes", e->rawbytes);
         yamlio_key_uint64(w, "filebytes", e->filebytes);
         yamlio_key_str(w, "checksum", e->checksum);
+        if (e->nsegments) {
+            yamlio_key(w, "segments");
+            yamlio_seq_start(w);
+            for (size_t k = 0; k < e->nsegments; k++) {
+                const TocSegmentFile *sf = &e->segments[k];
+                yamlio_map_start(w);
+                yamlio_key_uint64(w, "content", (uint64_t)sf->content);
+                yamlio_key_uint64(w, "rows", sf->rows);
+                yamlio_key_uint64(w, "rawbytes", sf->rawbytes);
+                yamlio_key_uint64(w, "filebytes", sf->filebytes);
+                yamlio_key_str(w, "checksum", sf->checksum);
+                yamlio_map_end(w);
+            }
+            yamlio_seq_end(w);
+        }
         yamlio_map_end(w);
     }
     yamlio_seq_end(w);
@@ -292,6 +312,52 @@ static Error *read_entry(YamlDoc *d, YamlNode *item, const char *section_key, To
     return NULL;
 }
 
+/* The optional per-segment list of an MPP set: contents 0..n-1 in order. */
+static Error *read_segments(YamlDoc *d, YamlNode *item, TocDataEntry *e)
+{
+    YamlNode *seq = NULL;
+    size_t count = 0;
+    Error *err = yamlio_map_find(d, item, "segments", &seq);
+    if (err || !seq)
+        return err;
+    if ((err = yamlio_node_seq(d, seq, "segments", &count)))
+        return err;
+    if (count > 100000)
+        return ERROR_NEW(ERR_FORMAT, "table \"%s\" lists %zu segments in the table of contents",
+                         e->name, count);
+    e->segments = xcalloc(count + 1, sizeof *e->segments);
+    uint64_t rows = 0;
+    for (size_t k = 0; k < count; k++) {
+        YamlNode *m = yamlio_seq_item(d, seq, k);
+        TocSegmentFile *sf = &e->segments[k];
+        uint64_t content;
+        char *sum = NULL;
+        if ((err = yamlio_node_map(d, m, "segments")) ||
+            (err = yamlio_get_uint64(d, m, "content", 100000, &content)) ||
+            (err = yamlio_get_uint64(d, m, "rows", UINT64_MAX, &sf->rows)) ||
+            (err = yamlio_get_uint64(d, m, "rawbytes", UINT64_MAX, &sf->rawbytes)) ||
+            (err = yamlio_get_uint64(d, m, "filebytes", UINT64_MAX, &sf->filebytes)) ||
+            (err = yamlio_get_str(d, m, "checksum", &sum)))
+            return err;
+        bool ok = checksum_valid_hex(sum);
+        if (ok)
+            memcpy(sf->checksum, sum, CHECKSUM_HEX_LEN + 1);
+        free(sum);
+        if (!ok || content != k)
+            return ERROR_NEW(ERR_FORMAT, "invalid segment %zu of table \"%s\" in the table of "
+                                         "contents: %s",
+                             k, e->name, ok ? "contents out of order" : "bad checksum");
+        sf->content = (int)content;
+        e->nsegments = k + 1;
+        rows += sf->rows;
+    }
+    if (rows != e->rowscopied)
+        return ERROR_NEW(ERR_FORMAT, "table \"%s\": the rows of its segments do not add up to "
+                                     "rowscopied in the table of contents",
+                         e->name);
+    return NULL;
+}
+
 static Error *read_data_entry(YamlDoc *d, YamlNode *item, TocDataEntry *e)
 {
     uint64_t oid = 0;
@@ -321,7 +387,7 @@ static Error *read_data_entry(YamlDoc *d, YamlNode *item, TocDataEntry *e)
     memcpy(e->checksum, sum, CHECKSUM_HEX_LEN + 1);
     free(sum);
     e->oid = (uint32_t)oid;
-    return NULL;
+    return read_segments(d, item, e);
 }
 
 /* The version comes first: a TOC of another version may use other keys, so

@@ -20,6 +20,11 @@
  * backup set. Warnings are counted by the log module. */
 Error *backup_run(const BackupOptions *opts, const char *command_line, char **timestamp);
 
+/* Who writes the data files: gpbackup itself from COPY TO STDOUT, the
+ * PostgreSQL server through gpbackup_helper (--server-side), or every
+ * segment of an MPP cluster through it. */
+typedef enum DataPath { DATA_CLIENT = 0, DATA_SERVER_SIDE, DATA_SEGMENTS } DataPath;
+
 /* What the data phase needs. */
 typedef struct DataPhaseInput {
     const BackupOptions *opts;
@@ -32,6 +37,14 @@ typedef struct DataPhaseInput {
     TableSet *tables;
     const ServerInfo *server;
     bool no_lock;                 /* the leader holds no table locks */
+    DataPath data_path;
+    const char *helper_path;      /* gpbackup_helper on the database hosts */
+    /* Server-side: the set directory. Segments: every segment's directory
+     * with the server's placeholders <SEG_DATA_DIR> / <SEGID>. */
+    const char *segment_dir_template;
+    /* The same directories resolved: [0] the coordinator's, [c + 1] content c's. */
+    char *const *segment_dirs;
+    size_t nsegment_dirs;
 } DataPhaseInput;
 
 typedef struct DataPhaseStats {

@@ -32,6 +32,16 @@ typedef struct BackupConfig {
     char *databaselocale;    /* ICU or builtin locale; "" with libc */
     char *databaseicurules;  /* PostgreSQL 16+ ICU rules; "" when none */
     int segmentcount;        /* 0 on plain PostgreSQL */
+    /* ours: how the data was written: "client" (COPY TO STDOUT, files in the
+     * set directory; also when the key is missing), "server-side" (the
+     * PostgreSQL server ran gpbackup_helper, files in the set directory) or
+     * "segments" (every MPP segment ran the helper into its own directory). */
+    char *datapath;
+    /* ours, "segments" only: where each segment's directory is: "datadir"
+     * (<segment datadir>/backups/...), "single" (<backup-dir>/backups/...)
+     * or "prefixed" (<backup-dir>/<segmentdirprefix><content>/backups/...). */
+    char *segmentdirs;
+    char *segmentdirprefix;
     int dataonly;
     int metadataonly;
     int withoutglobals;

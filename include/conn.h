@@ -39,6 +39,9 @@ Error *conn_set_session_defaults(Conn *c);
 
 /* Run one or more statements that return no rows. */
 Error *conn_exec(Conn *c, const char *sql);
+/* conn_exec of one statement that reports a row count (COPY ... PROGRAM,
+ * INSERT, ...): *rows gets it. */
+Error *conn_exec_count(Conn *c, const char *sql, uint64_t *rows);
 /* printf-style conn_exec; names must already be quoted by the caller. */
 Error *conn_execf(Conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Run a query returning rows; caller owns *out (result_free). */

@@ -28,6 +28,10 @@ typedef struct BackupOptions {
     bool no_lock;               /* no up-front locks; detect DDL races instead */
     bool without_globals;       /* no roles, memberships, role settings, tablespaces */
     bool with_stats;            /* also write planner statistics (statistics.sql) */
+    bool server_side;           /* the server writes the data through gpbackup_helper */
+    bool single_backup_dir;     /* MPP: segments write under backup_dir itself */
+    char *helper_path;          /* gpbackup_helper on the database hosts; NULL = next to us */
+    bool backup_dir_given;      /* --backup-dir was on the command line */
     LogLevel log_level;
     bool help;
     bool version;
@@ -47,6 +51,9 @@ typedef struct RestoreOptions {
     bool with_globals;          /* replay roles, memberships, tablespaces, role settings */
     bool with_stats;            /* replay the planner statistics of the backup */
     bool run_analyze;           /* ANALYZE every restored table at the end */
+    bool resize_cluster;        /* MPP: the target has another segment count */
+    char *helper_path;          /* gpbackup_helper on the database hosts; NULL = next to us */
+    bool backup_dir_given;      /* --backup-dir was on the command line */
     LogLevel log_level;
     bool help;
     bool version;
@@ -66,6 +73,10 @@ const char *restore_usage(void);
 /* argv joined for reports and logs; never contains a password because no
  * option takes one, but a conninfo --dbname has its password masked. */
 char *options_command_line(int argc, char **argv);
+
+/* gpbackup_helper next to the running program (/proc/self/exe), or
+ * NULL when that cannot be read. Caller owns. */
+char *options_default_helper_path(void);
 
 /* Default backup directory when --backup-dir is not given:
  * $COORDINATOR_DATA_DIRECTORY, else $MASTER_DATA_DIRECTORY, else the current

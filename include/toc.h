@@ -35,6 +35,16 @@ typedef struct TocEntry {
     size_t ndependencies;
 } TocEntry;
 
+/* On an MPP cluster, one segment's file of a table (ours): written by
+ * gpbackup_helper on that segment, described by its sidecar. */
+typedef struct TocSegmentFile {
+    int content;
+    uint64_t rows;
+    uint64_t rawbytes;
+    uint64_t filebytes;
+    char checksum[33];
+} TocSegmentFile;
+
 /* One table's data file. */
 typedef struct TocDataEntry {
     char *schema;
@@ -50,6 +60,12 @@ typedef struct TocDataEntry {
     uint64_t rawbytes;       /* uncompressed COPY bytes */
     uint64_t filebytes;      /* size of the data file */
     char checksum[33];       /* XXH3-128 of the data file, hex */
+    /* ours, MPP sets only: file is then "gpbackup_<SEGID>_<TS>_<oid>..."
+     * (the name on every segment with its content id in place of <SEGID>),
+     * the sums above are over the segments, checksum is all zeros, and
+     * each segment's file is described here, ordered by content. */
+    TocSegmentFile *segments;
+    size_t nsegments;
 } TocDataEntry;
 
 typedef struct Toc {

@@ -6,6 +6,7 @@
  * last; then statistics (--with-stats) or ANALYZE (--run-analyze), the
  * database's own properties (--create-db or --with-globals); finally the
  * report. */
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,9 +14,11 @@
 
 #include "backupset.h"
 #include "checksum.h"
+#include "cluster.h"
 #include "codec.h"
 #include "config.h"
 #include "fileio.h"
+#include "helper.h"
 #include "log.h"
 #include "manifest.h"
 #include "restore.h"
@@ -50,6 +53,14 @@ typedef struct RestoreState {
     int globals_restored;
     int statistics_restored;
     int tables_analyzed;
+    /* The data path: the backup's ("client", "server-side", "segments"). */
+    bool server_side;           /* load through gpbackup_helper on the PostgreSQL server */
+    bool segments;              /* MPP set: each segment's files */
+    bool resize;                /* MPP set onto another segment count */
+    char *helper_path;
+    ServerInfo server;
+    ClusterInfo cluster;
+    char *segment_dir_template; /* same segment count: with <SEG_DATA_DIR>/<SEGID> */
 } RestoreState;
 
 static char *restore_file(const RestoreState *s, const char *suffix)
@@ -205,10 +216,36 @@ static bool regular_file_in_set(const RestoreState *s, const char *name)
 
 /* Every data entry names a plain file of the set, listed in the manifest
  * with the TOC's size and checksum, and a well-formed column list. */
+static Error *check_segment_entry(const RestoreState *s, const TocDataEntry *d)
+{
+    char *want = xasprintf("gpbackup_<SEGID>_%s_%u%s", s->opts->timestamp, d->oid,
+                           codec_suffix(s->codec));
+    Error *e = NULL;
+    if (strcmp(d->file, want) != 0)
+        e = ERROR_NEW(ERR_FORMAT, "invalid data file name \"%s\" in the table of contents",
+                      d->file);
+    else if ((int)d->nsegments != s->config->segmentcount)
+        e = ERROR_NEW(ERR_FORMAT, "table \"%s\" has files of %zu segments in the table of "
+                                  "contents, the backup was made on %d",
+                      d->name, d->nsegments, s->config->segmentcount);
+    else if (!valid_attributestring(d->attributestring))
+        e = ERROR_NEW(ERR_FORMAT, "invalid column list for table \"%s\" in the table of "
+                                  "contents",
+                      d->name);
+    free(want);
+    return e ? error_prefix(e, "backup %s", s->opts->timestamp) : NULL;
+}
+
 static Error *check_data_entries(const RestoreState *s)
 {
     for (size_t i = 0; i < s->toc->ndata; i++) {
         const TocDataEntry *d = &s->toc->data[i];
+        if (s->segments) {
+            Error *se = check_segment_entry(s, d);
+            if (se)
+                return se;
+            continue;
+        }
         const ManifestFile *mf = manifest_safe_name(d->file) ? manifest_find(s->manifest, d->file)
                                                              : NULL;
         Error *e = NULL;
@@ -235,10 +272,29 @@ static Error *check_data_entries(const RestoreState *s)
 
 /* Step 1: the backup set exists, is complete, is intact and is of a format
  * we read. Everything is checked before any connection is made. */
+/* An MPP backup made with --backup-dir keeps the coordinator's files under
+ * <backup-dir>/<prefix>-1/backups/...: look there when the plain layout
+ * has no such set. */
+static void find_coordinator_dir(RestoreState *s)
+{
+    const char *ts = s->opts->timestamp;
+    char *pattern = xasprintf("%s/*-1/backups/%.8s/%s", s->opts->backup_dir, ts, ts);
+    glob_t g;
+    if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc == 1) {
+        free(s->set_dir);
+        s->set_dir = xstrdup(g.gl_pathv[0]);
+    }
+    if (g.gl_pathc)
+        globfree(&g);
+    free(pattern);
+}
+
 static Error *step_open_set(RestoreState *s)
 {
     const char *ts = s->opts->timestamp;
     s->set_dir = backupset_dir(s->opts->backup_dir, ts);
+    if (!file_exists(s->set_dir))
+        find_coordinator_dir(s);
     if (!file_exists(s->set_dir)) {
         Error *e = ERROR_NEW(ERR_NOT_FOUND, "backup %s not found in \"%s\"", ts,
                              s->opts->backup_dir);
@@ -300,6 +356,11 @@ static Error *step_open_set(RestoreState *s)
     e = codec_parse(s->config->compressiontype, &s->codec);
     if (e)
         return error_prefix(e, "backup %s", ts);
+    s->segments = strcmp(s->config->datapath, "segments") == 0;
+    s->server_side = strcmp(s->config->datapath, "server-side") == 0;
+    if (s->segments && s->config->segmentcount <= 0)
+        return ERROR_NEW(ERR_FORMAT, "backup %s: segmentcount must be positive in its "
+                                     "configuration", ts);
     e = read_verified(s, "toc.yaml", (size_t)1 << 30, &text, &len);
     if (e)
         return e;
@@ -346,6 +407,64 @@ static Error *step_open_set(RestoreState *s)
 }
 
 static Error *run_globals(RestoreState *s, Conn *c);
+
+/* Step 2b: the server, and for a set written by the server or by MPP
+ * segments, the helper and (MPP) the segments: same count, loaded on the
+ * segments; another count only with --resize-cluster, through the
+ * coordinator. */
+static Error *step_cluster(RestoreState *s)
+{
+    const RestoreOptions *o = s->opts;
+    Error *e = snapshot_detect_server(s->leader, &s->server);
+    if (e || o->metadata_only || (!s->segments && !s->server_side))
+        return e;
+    bool mpp = cluster_is_mpp(&s->server);
+    if (s->server_side && mpp) {
+        /* A PostgreSQL set's files are in its directory here: load them
+         * through the coordinator. */
+        log_info("backup %s was written by a PostgreSQL server; loading its files through the "
+                 "coordinator", o->timestamp);
+        s->server_side = false;
+        return NULL;
+    }
+    s->helper_path = o->helper_path ? xstrdup(o->helper_path) : options_default_helper_path();
+    if (!s->helper_path)
+        return error_hint(ERROR_NEW(ERR_USAGE, "could not find gpbackup_helper"),
+                          "Give its path on the database hosts with --helper-path.");
+    if (s->server_side)
+        return NULL;
+    int was = s->config->segmentcount;
+    if (mpp) {
+        e = cluster_read(&o->conn, s->application_name, &s->server, &s->cluster);
+        if (e)
+            return e;
+    }
+    int now = (int)s->cluster.nsegments;
+    if (now != was && !o->resize_cluster)
+        return error_hint(
+            ERROR_NEW(ERR_USAGE, "backup %s was made on %d segments, the target %s %d", o->timestamp,
+                      was, mpp ? "cluster has" : "is a PostgreSQL server, not a cluster of", now),
+            "Use --resize-cluster to load each segment's files through the coordinator.");
+    s->resize = now != was;
+    if (s->resize) {
+        if (strcmp(s->config->segmentdirs, "datadir") == 0)
+            return error_hint(
+                ERROR_NEW(ERR_USAGE, "--resize-cluster needs the segments' files of backup %s "
+                                     "under one --backup-dir",
+                          o->timestamp),
+                "The backup was made without --backup-dir, so its files are in the old "
+                "segments' data directories: copy them to DIR/<prefix><content>/backups/... "
+                "and give --backup-dir DIR.");
+        log_info("resizing: backup of %d segments onto %d; every segment's files are loaded "
+                 "through the coordinator", was, now);
+        return NULL;
+    }
+    bool datadir = strcmp(s->config->segmentdirs, "datadir") == 0;
+    s->segment_dir_template = cluster_segment_dir(
+        datadir ? NULL : o->backup_dir, strcmp(s->config->segmentdirs, "single") == 0,
+        s->config->segmentdirprefix, "<SEGID>", "<SEG_DATA_DIR>", o->timestamp);
+    return NULL;
+}
 
 /* Writing pg_statistic and pg_class is for superusers only: find out
  * before anything is restored, not after the data. */
@@ -872,7 +991,8 @@ static Error *run_leveled(RestoreState *s, Pool *pool, const char *const *types,
 
 typedef struct LoadSource {
     CodecReader *reader;
-    const TocDataEntry *entry;
+    uint64_t filebytes;         /* what the backup recorded of the file */
+    const char *checksum;
     const char *path;
 } LoadSource;
 
@@ -888,12 +1008,119 @@ static Error *load_source(void *ctx, char *buf, size_t cap, size_t *n)
     char hex[CHECKSUM_HEX_LEN + 1];
     uint64_t bytes;
     codec_reader_checksum(ls->reader, hex, &bytes);
-    if (bytes != ls->entry->filebytes || strcmp(hex, ls->entry->checksum) != 0)
+    if (bytes != ls->filebytes || strcmp(hex, ls->checksum) != 0)
         return error_hint(ERROR_NEW(ERR_DATA, "data file \"%s\" is damaged: its %s differs from "
                                               "the backup's record",
-                                    ls->path, bytes != ls->entry->filebytes ? "size" : "checksum"),
+                                    ls->path, bytes != ls->filebytes ? "size" : "checksum"),
                           "run gpbackup_manager verify to check the whole backup set");
     return NULL;
+}
+
+/* The helper's error files of a failed load, read back through the server
+ * and added to e as detail lines. */
+static Error *helper_errors(Conn *c, const RestoreState *s, const char *errpath_tmpl, Error *e)
+{
+    size_t n = s->segments ? s->cluster.nsegments + 1 : 1;
+    char **paths = xcalloc(n + 1, sizeof *paths);
+    for (size_t k = 0; k < n; k++) {
+        char content[16];
+        snprintf(content, sizeof content, "%d", (int)k - 1);
+        const char *at = strstr(errpath_tmpl, "<SEGID>");
+        paths[k] = at ? xasprintf("%.*s%s%s", (int)(at - errpath_tmpl), errpath_tmpl, content,
+                                  at + strlen("<SEGID>"))
+                      : xstrdup(errpath_tmpl);
+    }
+    error_free(conn_exec(c, "ROLLBACK"));
+    StrList msgs = {0};
+    error_free(cluster_read_helper_files(c, &s->server, (const char *const *)paths, n, true, &msgs));
+    for (size_t k = 0; k < msgs.n; k++)
+        error_detail(e, "%s", msgs.items[k]);
+    strlist_free(&msgs);
+    for (size_t k = 0; k < n; k++)
+        free(paths[k]);
+    free(paths);
+    return e;
+}
+
+/* --server-side and MPP sets: the server (every segment) runs
+ * gpbackup_helper, which checks the file's checksum at its end and fails
+ * the COPY, so the transaction, when it does not match. */
+static Error *load_on_server(Conn *c, const RestoreState *s, const TocDataEntry *d,
+                             const char *q, bool freeze, uint64_t *rows)
+{
+    bool mpp = s->segments;
+    char *path = mpp ? xasprintf("%s/%s", s->segment_dir_template, d->file)
+                     : path_join(s->set_dir, d->file);
+    size_t n = mpp ? d->nsegments : 1;
+    int *contents = xcalloc(n + 1, sizeof *contents);
+    char **sums = xcalloc(n + 1, sizeof *sums);
+    for (size_t k = 0; k < n; k++) {
+        contents[k] = mpp ? d->segments[k].content : -1;
+        sums[k] = mpp ? xstrdup(d->segments[k].checksum) : xstrdup(d->checksum);
+    }
+    char *errpath = xasprintf("/tmp/gpbackup_helper_%s_%s_%u_%s.err", s->restore_ts,
+                              s->opts->timestamp, d->oid, mpp ? "<SEGID>" : "-1");
+    char *prog = helper_restore_command(s->helper_path, path, s->codec, mpp ? "<SEGID>" : "-1",
+                                        contents, sums, n, errpath);
+    char *lit = conn_quote_literal(c, prog);
+    char *sql = mpp ? cluster_copy_from_sql(&s->server, q, d->attributestring, lit, true)
+                    : xasprintf("COPY %s %s FROM PROGRAM %s WITH (FORMAT csv%s)", q,
+                                d->attributestring, lit, freeze ? ", FREEZE" : "");
+    Error *e = conn_exec_count(c, sql, rows);
+    if (e && !conn_stop_requested())
+        e = error_hint(helper_errors(c, s, errpath, e),
+                       "gpbackup_helper must be installed at %s on every database host, and "
+                       "the backup's files readable by the server's operating system user",
+                       s->helper_path);
+    free(sql);
+    free(lit);
+    free(prog);
+    free(errpath);
+    for (size_t k = 0; k < n; k++)
+        free(sums[k]);
+    free(sums);
+    free(contents);
+    free(path);
+    return e;
+}
+
+/* --resize-cluster: every segment's file of the backup goes through the
+ * coordinator (COPY FROM STDIN), which sends each row to the segment its
+ * distribution key picks, so nothing is placed twice. A replicated table is
+ * loaded once, from segment 0's copy. */
+static Error *load_resized(Conn *c, const RestoreState *s, const TocDataEntry *d, const char *q,
+                           uint64_t *rows)
+{
+    size_t n = d->isreplicated ? 1 : d->nsegments;
+    bool single = strcmp(s->config->segmentdirs, "single") == 0;
+    Error *e = NULL;
+    *rows = 0;
+    for (size_t k = 0; k < n && !e; k++) {
+        char content[16];
+        snprintf(content, sizeof content, "%d", d->segments[k].content);
+        char *dir = cluster_segment_dir(s->opts->backup_dir, single, s->config->segmentdirprefix,
+                                        content, "", s->opts->timestamp);
+        char *name = xasprintf("gpbackup_%s_%s_%u%s", content, s->opts->timestamp, d->oid,
+                               codec_suffix(s->codec));
+        char *path = path_join(dir, name);
+        LoadSource ls = {0};
+        ls.filebytes = d->segments[k].filebytes;
+        ls.checksum = d->segments[k].checksum;
+        ls.path = path;
+        e = codec_reader_open(path, s->codec, &ls.reader);
+        uint64_t r = 0;
+        if (!e) {
+            char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT csv)", q, d->attributestring);
+            e = conn_copy_in(c, sql, load_source, &ls, &r);
+            free(sql);
+        }
+        *rows += r;
+        codec_reader_close(ls.reader);
+        free(path);
+        free(name);
+        free(dir);
+    }
+    return e;
 }
 
 static Error *load_table(Conn *c, void *item, void *ctx)
@@ -909,9 +1136,11 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     }
     char *path = path_join(s->set_dir, d->file);
     LoadSource ls = {0};
-    ls.entry = d;
+    ls.filebytes = d->filebytes;
+    ls.checksum = d->checksum;
     ls.path = path;
-    Error *e = codec_reader_open(path, s->codec, &ls.reader);
+    bool local = !s->server_side && !s->segments;
+    Error *e = local ? codec_reader_open(path, s->codec, &ls.reader) : NULL;
     if (!e)
         e = conn_exec(c, "BEGIN");
     /* When this restore created the table, it is empty: truncating it in
@@ -919,12 +1148,20 @@ static Error *load_table(Conn *c, void *item, void *ctx)
      * spares the server the hint-bit writes and the anti-wraparound vacuum
      * of every loaded page later. ONLY, so that an inheritance parent does
      * not empty its children. With --data-only the table holds the user's
-     * rows and is left alone. */
-    bool freeze = created_here(s, d->schema, d->name);
+     * rows and is left alone. Not on MPP clusters, whose append-optimized
+     * tables take no FREEZE. */
+    bool freeze = created_here(s, d->schema, d->name) && !cluster_is_mpp(&s->server);
     if (!e && freeze)
         e = conn_execf(c, "TRUNCATE ONLY %s", q);
     uint64_t rows = 0;
-    if (!e) {
+    uint64_t expected = d->rowscopied;
+    if (!e && s->resize) {
+        e = load_resized(c, s, d, q, &rows);
+        if (d->isreplicated && d->nsegments)
+            expected = d->segments[0].rows;
+    } else if (!e && !local) {
+        e = load_on_server(c, s, d, q, freeze, &rows);
+    } else if (!e) {
         char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT csv%s)", q, d->attributestring,
                               freeze ? ", FREEZE" : "");
         e = conn_copy_in(c, sql, load_source, &ls, &rows);
@@ -932,10 +1169,10 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     }
     /* The row count is checked before the commit: a short or damaged file
      * never leaves a partly loaded table behind. */
-    if (!e && rows != d->rowscopied)
+    if (!e && rows != expected)
         e = error_detail(ERROR_NEW(ERR_DATA, "row count mismatch"),
                          "loaded %llu rows, the backup holds %llu",
-                         (unsigned long long)rows, (unsigned long long)d->rowscopied);
+                         (unsigned long long)rows, (unsigned long long)expected);
     if (!e)
         e = conn_exec(c, "COMMIT");
     if (e) {
@@ -1222,6 +1459,8 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
         log_info("restoring backup %s of database \"%s\" into \"%s\"", opts->timestamp,
                  s.config->databasename, s.target_db);
         e = step_database(&s);
+        if (!e)
+            e = step_cluster(&s);
     }
     if (!e && !opts->data_only) {
         log_info("restoring pre-data objects");
@@ -1285,6 +1524,9 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     free(s.metadata);
     free(s.statistics);
     free(s.set_dir);
+    free(s.helper_path);
+    free(s.segment_dir_template);
+    cluster_free(&s.cluster);
     free(s.target_db);
     free(s.application_name);
     strlist_free(&s.error_tables_metadata);

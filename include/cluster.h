@@ -1,0 +1,93 @@
+/* The server's shape as the data path sees it: which server this is and
+ * what it supports (the version gates, in one place), the primary segments
+ * of an MPP cluster (gp_segment_configuration), where each segment keeps
+ * its part of a backup set, and the COPY ... PROGRAM statements that make
+ * every segment (or, in --server-side mode, the PostgreSQL server) run
+ * gpbackup_helper. Statement and path builders are pure and unit-tested. */
+#ifndef GPB_CLUSTER_H
+#define GPB_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conn.h"
+#include "error.h"
+#include "snapshot.h"
+#include "util.h"
+
+/* One primary segment, or the coordinator (content -1). */
+typedef struct SegmentInfo {
+    int content;
+    int dbid;
+    char *hostname;
+    char *address;
+    int port;
+    char *datadir;
+} SegmentInfo;
+
+typedef struct ClusterInfo {
+    SegmentInfo coordinator;   /* content -1; datadir may be "" when unreadable */
+    SegmentInfo *segments;     /* primaries, content 0..n-1 in order; none on PostgreSQL */
+    size_t nsegments;
+} ClusterInfo;
+
+/* Is this an MPP server (Greenplum, Cloudberry)? */
+bool cluster_is_mpp(const ServerInfo *srv);
+
+/* The version gates: what this server can do with the options asked.
+ * server_version_num is conn_server_version(). Refuses PostgreSQL before 12,
+ * Greenplum before 6, and --jobs > 1 on Greenplum before 6.21 (it cannot
+ * import an exported snapshot in other sessions, so workers would not see
+ * the same instant). */
+Error *cluster_check_server(const ServerInfo *srv, int server_version_num, int jobs);
+
+/* Does COPY take IGNORE EXTERNAL PARTITIONS on this server? */
+bool cluster_copy_ignores_external_partitions(const ServerInfo *srv);
+
+/* Read the coordinator and the primary segments on a short-lived connection
+ * of its own (so that a failure here never touches the leader's snapshot).
+ * On PostgreSQL the coordinator's datadir is data_directory when the role
+ * may read it, else "". ERR_CONNECT/ERR_SQL on failure. */
+Error *cluster_read(const ConnOptions *opts, const char *application_name,
+                    const ServerInfo *srv, ClusterInfo *out);
+void cluster_free(ClusterInfo *c);
+
+/* The directory prefix of the segments' data directories: "gpseg" for
+ * /data/primary/gpseg0 (the base name without its trailing digits); "gpseg"
+ * when there are no segments or a name has no digits. Caller owns. */
+char *cluster_dir_prefix(const ClusterInfo *c);
+
+/* Where a segment (content, with data directory datadir) keeps its part of
+ * the set of timestamp ts (YYYYMMDDHHMMSS):
+ *   backup_dir NULL:   <datadir>/backups/YYYYMMDD/<ts>
+ *   single_dir:        <backup_dir>/backups/YYYYMMDD/<ts>
+ *   otherwise:         <backup_dir>/<prefix><content>/backups/YYYYMMDD/<ts>
+ * datadir and the content may be the server's placeholders ("<SEG_DATA_DIR>",
+ * "<SEGID>"), given as content_text. Caller owns. */
+char *cluster_segment_dir(const char *backup_dir, bool single_dir, const char *prefix,
+                          const char *content_text, const char *datadir, const char *ts);
+
+/* COPY <table> <columns> TO PROGRAM <program_literal> in CSV; with
+ * on_segment the MPP form (WITH CSV DELIMITER ',' ON SEGMENT, and IGNORE
+ * EXTERNAL PARTITIONS where the server has it), else WITH (FORMAT csv).
+ * Names and the literal must already be quoted. Caller owns. */
+char *cluster_copy_to_sql(const ServerInfo *srv, const char *qualified, const char *columns,
+                          const char *program_literal, bool on_segment);
+/* The mirror: COPY <table> <columns> FROM PROGRAM <literal> ... */
+char *cluster_copy_from_sql(const ServerInfo *srv, const char *qualified, const char *columns,
+                            const char *program_literal, bool on_segment);
+
+/* The query that reads one small file per segment (the helpers' sidecars)
+ * on every primary segment at once: parameter $1 is a text[] whose element
+ * 1 is the coordinator's path and element c + 2 content c's; returns
+ * (content, body). On PostgreSQL only element 1 is read, by the server. */
+const char *cluster_read_files_sql(const ServerInfo *srv);
+
+/* Run that query with paths[0] the coordinator's and paths[c + 1] content
+ * c's, and append each body read to out, ordered by content (on MPP the
+ * segments', on PostgreSQL the coordinator's). With missing_ok absent files
+ * are skipped, else they are an error. Files larger than 1 MiB are cut. */
+Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *const *paths,
+                                 size_t n, bool missing_ok, StrList *out);
+
+#endif
