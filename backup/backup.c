@@ -309,6 +309,27 @@ static Error *step_connect(BackupState *s)
     return NULL;
 }
 
+/* Greenplum 6+ / Cloudberry: DISTRIBUTED REPLICATED tables, whose every
+ * segment holds all rows (gp_distribution_policy.policytype 'r'). */
+static Error *mark_replicated(BackupState *s)
+{
+    Result *r;
+    Error *e = conn_query(s->leader,
+                          "SELECT localoid::pg_catalog.int8 AS oid FROM "
+                          "pg_catalog.gp_distribution_policy WHERE policytype = 'r'",
+                          &r);
+    if (e)
+        return e;
+    for (int i = 0; i < result_rows(r); i++) {
+        uint32_t oid = (uint32_t)result_int(r, i, "oid");
+        for (size_t k = 0; k < s->tables.n; k++)
+            if (s->tables.items[k].oid == oid)
+                s->tables.items[k].replicated = true;
+    }
+    result_free(r);
+    return NULL;
+}
+
 static void lock_progress(size_t done, size_t total)
 {
     log_verbose("locks acquired: %zu/%zu", done, total);
@@ -344,7 +365,10 @@ static Error *step_tables(BackupState *s)
             return e;
         log_info("locked %zu tables in %.2fs", s->tables.n, now_monotonic() - t0);
     }
-    e = catalog_load_columns(s->leader, &s->tables);
+    if (cluster_is_mpp(&s->server))
+        e = mark_replicated(s);
+    if (!e)
+        e = catalog_load_columns(s->leader, &s->tables);
     /* Sizes only schedule the data phase and estimate its end. */
     if (!e && !s->opts->metadata_only)
         e = catalog_load_sizes(s->leader, &s->tables, !s->opts->no_lock);

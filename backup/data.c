@@ -401,6 +401,7 @@ static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
     de.schema = t->schema;
     de.name = t->name;
     de.oid = t->oid;
+    de.isreplicated = t->replicated;
     de.attributestring = t->copy_columns;
     de.rowscopied = job->rows;
     char empty[1] = "";

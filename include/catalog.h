@@ -55,6 +55,7 @@ typedef struct TableInfo {
     size_t ncolumns;
     char *copy_columns;  /* "(\"a\", \"b\")": every column COPY reads and writes */
     uint64_t size;       /* bytes on disk (table + TOAST), for scheduling and ETA */
+    bool replicated;     /* Greenplum/Cloudberry: DISTRIBUTED REPLICATED */
     uint32_t filenode;   /* relfilenode under the snapshot */
     int natts;           /* relnatts under the snapshot */
     char *attnums;       /* "{1,2,4}": attribute numbers of the copied columns */
