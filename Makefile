@@ -1,6 +1,6 @@
 # Build, test, demo and benchmark targets. Plain make, no generated build files.
 #
-#   make            build bin/gpbackup, bin/gprestore
+#   make            build bin/gpbackup, bin/gprestore, bin/gpbackup_manager, bin/gpbackup_helper
 #   make check      install missing Debian packages, build, run unit and end-to-end tests
 #   make demo       build, start a throwaway PostgreSQL, back up and restore sample data
 #   make check-asan / check-tsan   the test suite under ASan+UBSan / the worker pool under TSan
@@ -27,7 +27,7 @@ LIB_OBJ      = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard test/unit/*_test.c)
 UNIT_BIN     = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
-all: $(BIN)/gpbackup $(BIN)/gprestore $(BIN)/gpbackup_manager
+all: $(BIN)/gpbackup $(BIN)/gprestore $(BIN)/gpbackup_manager $(BIN)/gpbackup_helper
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
