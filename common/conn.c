@@ -217,11 +217,13 @@ Error *conn_set_session_defaults(Conn *c)
     sb_init(&sb);
     sb_append(&sb,
               "SET statement_timeout = 0; SET lock_timeout = 0; "
-              "SET idle_in_transaction_session_timeout = 0; "
               "SET DateStyle = 'ISO'; SET IntervalStyle = 'postgres'; "
               "SET extra_float_digits = 3; SET search_path = ''; "
               "SET synchronize_seqscans = off;");
-    /* idle_session_timeout exists from PostgreSQL 14 on. */
+    /* idle_in_transaction_session_timeout exists from PostgreSQL 9.6 on
+     * (Greenplum 6, on 9.4, lacks it), idle_session_timeout from 14 on. */
+    if (c->server_version >= 90600)
+        sb_append(&sb, " SET idle_in_transaction_session_timeout = 0;");
     if (c->server_version >= 140000)
         sb_append(&sb, " SET idle_session_timeout = 0;");
     Error *e = conn_exec(c, sb.data);
