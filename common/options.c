@@ -447,7 +447,6 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --single-backup-dir needs --backup-dir"),
                            program);
     o->backup_dir_given = o->backup_dir != NULL;
-    o->backup_dir_given = o->backup_dir != NULL;
     if (!o->backup_dir)
         o->backup_dir = options_default_backup_dir();
     return NULL;
@@ -561,6 +560,7 @@ Error *restore_options_parse(int argc, char **argv, RestoreOptions *o)
     if (o->redirect_db && !*o->redirect_db)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --redirect-db needs a database name"),
                            program);
+    o->backup_dir_given = o->backup_dir != NULL;
     if (!o->backup_dir)
         o->backup_dir = options_default_backup_dir();
     return NULL;

@@ -349,6 +349,10 @@ static Error *read_segments(YamlDoc *d, YamlNode *item, TocDataEntry *e)
                              k, e->name, ok ? "contents out of order" : "bad checksum");
         sf->content = (int)content;
         e->nsegments = k + 1;
+        if (sf->rows > UINT64_MAX - rows)
+            return ERROR_NEW(ERR_FORMAT, "table \"%s\": the rows of its segments overflow in "
+                                         "the table of contents",
+                             e->name);
         rows += sf->rows;
     }
     if (rows != e->rowscopied)

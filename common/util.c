@@ -203,3 +203,18 @@ char *format_duration(double seconds, char *buf, size_t bufsize)
     }
     return buf;
 }
+
+char *str_replace_all(const char *s, const char *from, const char *to)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    size_t flen = strlen(from);
+    const char *p = s, *at;
+    while (flen && (at = strstr(p, from)) != NULL) {
+        sb_append_len(&sb, p, (size_t)(at - p));
+        sb_append(&sb, to);
+        p = at + flen;
+    }
+    sb_append(&sb, p);
+    return sb.data;
+}

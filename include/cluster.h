@@ -90,4 +90,10 @@ const char *cluster_read_files_sql(const ServerInfo *srv);
 Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *const *paths,
                                  size_t n, bool missing_ok, StrList *out);
 
+/* After a failed COPY ... PROGRAM (the transaction back at a savepoint):
+ * read the helpers' error files (paths as for cluster_read_helper_files)
+ * and add their text to e's detail, after the server's own. Returns e. */
+Error *cluster_add_helper_errors(Conn *c, const ServerInfo *srv, const char *const *paths,
+                                 size_t n, Error *e);
+
 #endif

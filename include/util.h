@@ -13,6 +13,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);                 /* NULL stays NULL */
 char *xstrndup(const char *s, size_t n);
+/* s with every occurrence of from replaced by to; caller owns. */
+char *str_replace_all(const char *s, const char *from, const char *to);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 

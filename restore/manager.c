@@ -613,6 +613,10 @@ static bool is_restore_output(const char *name, const char *timestamp)
         if (p[i] < '0' || p[i] > '9')
             return false;
     p += 14;
+    /* A failed server-side or segment load: gpbackup_helper's error file
+     * (and its temporary name). */
+    if (strncmp(p, "_helper_", 8) == 0)
+        return true;
     static const char *const kinds[] = {"_report", "_error_tables_metadata", "_error_tables_data"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t klen = strlen(kinds[i]);

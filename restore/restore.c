@@ -1016,8 +1016,9 @@ static Error *load_source(void *ctx, char *buf, size_t cap, size_t *n)
     return NULL;
 }
 
-/* The helper's error files of a failed load, read back through the server
- * and added to e as detail lines. */
+/* The helper's error files of a failed load (errpath_tmpl with the server's
+ * placeholders resolved per segment), read back through the server and
+ * added to e's detail. The transaction must be back at its savepoint. */
 static Error *helper_errors(Conn *c, const RestoreState *s, const char *errpath_tmpl, Error *e)
 {
     size_t n = s->segments ? s->cluster.nsegments + 1 : 1;
@@ -1025,17 +1026,13 @@ static Error *helper_errors(Conn *c, const RestoreState *s, const char *errpath_
     for (size_t k = 0; k < n; k++) {
         char content[16];
         snprintf(content, sizeof content, "%d", (int)k - 1);
-        const char *at = strstr(errpath_tmpl, "<SEGID>");
-        paths[k] = at ? xasprintf("%.*s%s%s", (int)(at - errpath_tmpl), errpath_tmpl, content,
-                                  at + strlen("<SEGID>"))
-                      : xstrdup(errpath_tmpl);
+        const char *datadir = k == 0 ? s->cluster.coordinator.datadir
+                                     : s->cluster.segments[k - 1].datadir;
+        char *p1 = str_replace_all(errpath_tmpl, "<SEGID>", content);
+        paths[k] = str_replace_all(p1, "<SEG_DATA_DIR>", datadir ? datadir : "");
+        free(p1);
     }
-    error_free(conn_exec(c, "ROLLBACK"));
-    StrList msgs = {0};
-    error_free(cluster_read_helper_files(c, &s->server, (const char *const *)paths, n, true, &msgs));
-    for (size_t k = 0; k < msgs.n; k++)
-        error_detail(e, "%s", msgs.items[k]);
-    strlist_free(&msgs);
+    e = cluster_add_helper_errors(c, &s->server, (const char *const *)paths, n, e);
     for (size_t k = 0; k < n; k++)
         free(paths[k]);
     free(paths);
@@ -1058,20 +1055,34 @@ static Error *load_on_server(Conn *c, const RestoreState *s, const TocDataEntry 
         contents[k] = mpp ? d->segments[k].content : -1;
         sums[k] = mpp ? xstrdup(d->segments[k].checksum) : xstrdup(d->checksum);
     }
-    char *errpath = xasprintf("/tmp/gpbackup_helper_%s_%s_%u_%s.err", s->restore_ts,
-                              s->opts->timestamp, d->oid, mpp ? "<SEGID>" : "-1");
+    /* Next to the data, under a name gpbackup_manager verify knows to be
+     * gprestore's own. */
+    char *errpath = xasprintf("%s/gprestore_%s_%s_helper_%s_%u.err",
+                              mpp ? s->segment_dir_template : s->set_dir, s->opts->timestamp,
+                              s->restore_ts, mpp ? "<SEGID>" : "-1", d->oid);
     char *prog = helper_restore_command(s->helper_path, path, s->codec, mpp ? "<SEGID>" : "-1",
                                         contents, sums, n, errpath);
     char *lit = conn_quote_literal(c, prog);
     char *sql = mpp ? cluster_copy_from_sql(&s->server, q, d->attributestring, lit, true)
                     : xasprintf("COPY %s %s FROM PROGRAM %s WITH (FORMAT csv%s)", q,
                                 d->attributestring, lit, freeze ? ", FREEZE" : "");
+    /* load_table set the savepoint before its TRUNCATE: FREEZE needs the
+     * truncation in the COPY's own subtransaction. */
     Error *e = conn_exec_count(c, sql, rows);
-    if (e && !conn_stop_requested())
-        e = error_hint(helper_errors(c, s, errpath, e),
+    if (e && strcmp(e->sqlstate, "42501") == 0)
+        e = error_hint(e, "loading a set written with --server-side needs a superuser, or a "
+                          "role with pg_execute_server_program and pg_read_server_files");
+    else if (e && !conn_stop_requested()) {
+        Error *re = conn_exec(c, "ROLLBACK TO SAVEPOINT gprestore_copy");
+        if (re)
+            error_free(re);
+        else
+            e = helper_errors(c, s, errpath, e);
+        e = error_hint(e,
                        "gpbackup_helper must be installed at %s on every database host, and "
                        "the backup's files readable by the server's operating system user",
                        s->helper_path);
+    }
     free(sql);
     free(lit);
     free(prog);
@@ -1142,7 +1153,7 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     bool local = !s->server_side && !s->segments;
     Error *e = local ? codec_reader_open(path, s->codec, &ls.reader) : NULL;
     if (!e)
-        e = conn_exec(c, "BEGIN");
+        e = conn_exec(c, local || s->resize ? "BEGIN" : "BEGIN; SAVEPOINT gprestore_copy");
     /* When this restore created the table, it is empty: truncating it in
      * the loading transaction lets COPY write frozen rows (FREEZE), which
      * spares the server the hint-bit writes and the anti-wraparound vacuum

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "log.h"
 #include "util.h"
 
 bool cluster_is_mpp(const ServerInfo *srv)
@@ -29,7 +30,9 @@ Error *cluster_check_server(const ServerInfo *srv, int server_version_num, int j
             "Run with --jobs 1, or upgrade the cluster to 6.21 or later.");
     if (!cluster_is_mpp(srv) && server_version_num < 120000)
         return error_hint(ERROR_NEW(ERR_CONNECT, "PostgreSQL server version %d.%d is not supported",
-                                    server_version_num / 10000, server_version_num / 100 % 100),
+                                    server_version_num / 10000,
+                                    server_version_num >= 100000 ? server_version_num % 10000
+                                                                 : server_version_num / 100 % 100),
                           "PostgreSQL 12 or later is required");
     return NULL;
 }
@@ -240,4 +243,33 @@ Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *con
             strlist_push(out, result_str(r, i, "body"));
     result_free(r);
     return NULL;
+}
+
+Error *cluster_add_helper_errors(Conn *c, const ServerInfo *srv, const char *const *paths,
+                                 size_t n, Error *e)
+{
+    StrList msgs = {0};
+    Error *re = cluster_read_helper_files(c, srv, paths, n, true, &msgs);
+    if (re) {
+        log_debug("could not read the helpers' error files: %s", re->message);
+        error_free(re);
+    }
+    if (msgs.n) {
+        StrBuf sb;
+        sb_init(&sb);
+        if (e->detail && *e->detail)
+            sb_printf(&sb, "%s\n", e->detail);
+        for (size_t k = 0; k < msgs.n; k++) {
+            size_t len = strlen(msgs.items[k]);
+            while (len && (msgs.items[k][len - 1] == '\n' || msgs.items[k][len - 1] == '\r'))
+                len--;
+            if (k)
+                sb_append(&sb, "\n");
+            sb_append_len(&sb, msgs.items[k], len);
+        }
+        error_detail(e, "%s", sb.data);
+        sb_free(&sb);
+    }
+    strlist_free(&msgs);
+    return e;
 }

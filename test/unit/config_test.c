@@ -81,6 +81,9 @@ static BackupConfig *sample_config(void)
     config_set(&c->endtime, "20240102011532");
     config_set(&c->status, BACKUP_STATUS_FAILURE);
     config_set(&c->error, "could not open \"x\":\nPermission denied");
+    config_set(&c->datapath, "segments");
+    config_set(&c->segmentdirs, "prefixed");
+    config_set(&c->segmentdirprefix, "demoDataDir");
     return c;
 }
 
@@ -126,6 +129,9 @@ static void assert_config_equal(const BackupConfig *a, const BackupConfig *b)
     assert_string_equal(a->endtime, b->endtime);
     assert_string_equal(a->status, b->status);
     assert_string_equal(a->error, b->error);
+    assert_string_equal(a->datapath, b->datapath);
+    assert_string_equal(a->segmentdirs, b->segmentdirs);
+    assert_string_equal(a->segmentdirprefix, b->segmentdirprefix);
 }
 
 static void test_round_trip(void **state)
@@ -208,7 +214,7 @@ static const char *const key_order[] = {
     "singledatafile", "timestamp", "endtime", "withoutglobals", "withstatistics", "status",
     "formatversion", "compressionlevel", "databaseencoding", "jobs", "dataformat",
     "starttime", "error", "databaselocaleprovider", "databasecollate", "databasectype",
-    "databaselocale", "databaseicurules",
+    "databaselocale", "databaseicurules", "datapath", "segmentdirs", "segmentdirprefix",
 };
 
 /* The value written for a top-level key (up to the end of its line). */
@@ -490,6 +496,157 @@ static void test_write_read_file(void **state)
     config_free(c);
 }
 
+/* ---- the data path (datapath, segmentdirs, segmentdirprefix) -------------- */
+
+/* Parse text; the caller owns *out on success. */
+static Error *parse_text(const char *text, BackupConfig **out)
+{
+    *out = (BackupConfig *)(uintptr_t)1;
+    Error *err = config_from_yaml(text, strlen(text), out);
+    if (err)
+        assert_null(*out);
+    return err;
+}
+
+/* The sample with datapath / segmentdirs / segmentdirprefix set, as text. */
+static char *sample_text(const char *datapath, const char *segmentdirs, const char *prefix)
+{
+    BackupConfig *c = sample_config();
+    config_set(&c->datapath, datapath);
+    config_set(&c->segmentdirs, segmentdirs);
+    config_set(&c->segmentdirprefix, prefix);
+    char *text;
+    expect_ok(config_to_yaml(c, &text, NULL));
+    config_free(c);
+    return text;
+}
+
+static void test_datapath_round_trip(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *datapath, *segmentdirs, *prefix;
+    } cases[] = {
+        {"client", "", ""},
+        {"server-side", "", ""},
+        {"segments", "datadir", ""},
+        {"segments", "single", ""},
+        {"segments", "prefixed", "gpseg"},
+        {"segments", "prefixed", "demoDataDir"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = sample_text(cases[i].datapath, cases[i].segmentdirs, cases[i].prefix);
+        char *v = value_of(text, "datapath");
+        assert_non_null(v);
+        assert_string_equal(v, cases[i].datapath);
+        free(v);
+        BackupConfig *back;
+        expect_ok(parse_text(text, &back));
+        assert_string_equal(back->datapath, cases[i].datapath);
+        assert_string_equal(back->segmentdirs, cases[i].segmentdirs);
+        assert_string_equal(back->segmentdirprefix, cases[i].prefix);
+        char *again;
+        expect_ok(config_to_yaml(back, &again, NULL));
+        assert_string_equal(text, again);
+        free(again);
+        config_free(back);
+        free(text);
+    }
+
+    /* A new configuration is "client", and says so. */
+    BackupConfig *c = config_new();
+    assert_string_equal(c->datapath, "client");
+    assert_string_equal(c->segmentdirs, "");
+    assert_string_equal(c->segmentdirprefix, "");
+    config_free(c);
+    /* An empty datapath is written as "client". */
+    c = sample_config();
+    config_set(&c->datapath, "");
+    char *text;
+    expect_ok(config_to_yaml(c, &text, NULL));
+    char *v = value_of(text, "datapath");
+    assert_non_null(v);
+    assert_string_equal(v, "client");
+    free(v);
+    free(text);
+    config_free(c);
+}
+
+static void test_datapath_missing_is_client(void **state)
+{
+    (void)state;
+    /* A set written before the data paths existed: no datapath,
+     * segmentdirs or segmentdirprefix at all. */
+    char *text = sample_text("client", "", "");
+    char *cut = strstr(text, "\ndatapath: ");
+    assert_non_null(cut);
+    cut[1] = '\0';
+    assert_null(strstr(text, "segmentdirs"));
+    BackupConfig *back;
+    expect_ok(parse_text(text, &back));
+    assert_string_equal(back->datapath, "client");
+    assert_string_equal(back->segmentdirs, "");
+    assert_string_equal(back->segmentdirprefix, "");
+    config_free(back);
+    free(text);
+    /* Without datapath, stray segment keys are not looked at. */
+    expect_ok(parse_replacing("datapath", NULL));
+}
+
+static void test_datapath_invalid(void **state)
+{
+    (void)state;
+    Error *err = parse_replacing("datapath", "datapath: local");
+    assert_non_null(err);
+    assert_non_null(err->detail);
+    assert_non_null(strstr(err->detail, "server-side"));
+    expect_error(err, ERR_FORMAT, "invalid value for key \"datapath\" at line ");
+    expect_error(parse_replacing("datapath", "datapath: local"), ERR_FORMAT,
+                 "of backup configuration: \"local\"");
+    expect_error(parse_replacing("datapath", "datapath: \"\""), ERR_FORMAT,
+                 "invalid value for key \"datapath\"");
+    expect_error(parse_replacing("datapath", "datapath: Client"), ERR_FORMAT,
+                 "invalid value for key \"datapath\"");
+    expect_error(parse_replacing("datapath", "datapath: \"server-side \""), ERR_FORMAT,
+                 "invalid value for key \"datapath\"");
+    expect_error(parse_replacing("datapath", "datapath: [client]"), ERR_FORMAT,
+                 "invalid value for key \"datapath\"");
+
+    /* With datapath segments (the sample's), segmentdirs is one of three. */
+    err = parse_replacing("segmentdirs", "segmentdirs: elsewhere");
+    assert_non_null(err);
+    assert_non_null(err->detail);
+    assert_non_null(strstr(err->detail, "prefixed"));
+    expect_error(err, ERR_FORMAT, "invalid value for key \"segmentdirs\" in backup configuration: \"elsewhere\"");
+    expect_error(parse_replacing("segmentdirs", "segmentdirs: \"\""), ERR_FORMAT,
+                 "invalid value for key \"segmentdirs\"");
+    expect_error(parse_replacing("segmentdirs", NULL), ERR_FORMAT,
+                 "invalid value for key \"segmentdirs\"");
+    expect_error(parse_replacing("segmentdirs", "segmentdirs: DataDir"), ERR_FORMAT,
+                 "invalid value for key \"segmentdirs\"");
+    expect_ok(parse_replacing("segmentdirs", "segmentdirs: single"));
+    expect_ok(parse_replacing("segmentdirs", "segmentdirs: datadir"));
+
+    /* The prefix is one path component: no "/" and no "..". */
+    expect_error(parse_replacing("segmentdirprefix", "segmentdirprefix: gp/seg"), ERR_FORMAT,
+                 "invalid value for key \"segmentdirprefix\" in backup configuration: \"gp/seg\"");
+    expect_error(parse_replacing("segmentdirprefix", "segmentdirprefix: /etc/x"), ERR_FORMAT,
+                 "invalid value for key \"segmentdirprefix\"");
+    expect_error(parse_replacing("segmentdirprefix", "segmentdirprefix: gpseg/"), ERR_FORMAT,
+                 "invalid value for key \"segmentdirprefix\"");
+    expect_error(parse_replacing("segmentdirprefix", "segmentdirprefix: .."), ERR_FORMAT,
+                 "invalid value for key \"segmentdirprefix\"");
+    expect_error(parse_replacing("segmentdirprefix", "segmentdirprefix: [gpseg]"), ERR_FORMAT,
+                 "invalid value for key \"segmentdirprefix\"");
+    expect_ok(parse_replacing("segmentdirprefix", "segmentdirprefix: gp.seg_-"));
+    expect_ok(parse_replacing("segmentdirprefix", "segmentdirprefix: \"\""));
+    /* A prefix with "/" is refused whatever the data path. */
+    char *text = sample_text("client", "", "a/b");
+    BackupConfig *back;
+    expect_error(parse_text(text, &back), ERR_FORMAT, "invalid value for key \"segmentdirprefix\"");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +662,9 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_negative_ints_refused_on_write),
         cmocka_unit_test(test_write_read_file),
+        cmocka_unit_test(test_datapath_round_trip),
+        cmocka_unit_test(test_datapath_missing_is_client),
+        cmocka_unit_test(test_datapath_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1225,6 +1225,118 @@ static void test_command_line(void **state)
                         "gpbackup --dbname postgresql://host:5432/db?user=a@b", NULL);
 }
 
+/* ---- data paths: --server-side, --single-backup-dir, --helper-path,
+ * --resize-cluster ---------------------------------------------------------- */
+
+static void test_server_side_options(void **state)
+{
+    unsetenv("COORDINATOR_DATA_DIRECTORY");
+    unsetenv("MASTER_DATA_DIRECTORY");
+    BackupOptions o;
+    /* Off by default; no helper path means "next to gpbackup". */
+    expect_ok(backup_parse_list(LIST("--dbname", "db"), &o), "defaults");
+    assert_false(o.server_side);
+    assert_false(o.single_backup_dir);
+    assert_null(o.helper_path);
+    assert_false(o.backup_dir_given);
+    assert_non_null(o.backup_dir);
+    backup_options_free(&o);
+
+    for (size_t k = 0; k < 2; k++) {
+        const char *p = prefixes[k];
+        Args a;
+        args_init(&a, "gpbackup");
+        args_opt(&a, p, "dbname", "db");
+        args_opt(&a, p, "server-side", NULL);
+        args_opt(&a, p, "helper-path", "/opt/gp bin/gpbackup_helper");
+        args_opt(&a, p, "backup-dir", "/bk");
+        args_opt(&a, p, "single-backup-dir", NULL);
+        expect_ok(backup_parse_args(&a, &o), p);
+        assert_true(o.server_side);
+        assert_true(o.single_backup_dir);
+        assert_true(o.backup_dir_given);
+        assert_string_equal(o.backup_dir, "/bk");
+        assert_string_equal(o.helper_path, "/opt/gp bin/gpbackup_helper");
+        backup_options_free(&o);
+    }
+    /* The last --helper-path wins; --backup-dir given sets backup_dir_given. */
+    expect_ok(backup_parse_list(LIST("--dbname", "db", "--helper-path", "/a/h", "--helper-path=/b/h",
+                                     "--backup-dir", "/bk"),
+                                &o),
+              "two helper paths");
+    assert_string_equal(o.helper_path, "/b/h");
+    assert_true(o.backup_dir_given);
+    assert_false(o.server_side);
+    backup_options_free(&o);
+    BACKUP_ACCEPTS("--server-side");
+    BACKUP_ACCEPTS("--server-side", "--jobs", "3", "--helper-path", "/usr/local/bin/gpbackup_helper");
+    BACKUP_ACCEPTS("-server-side", "-single-backup-dir", "-backup-dir", "/x");
+    /* --server-side takes no value. */
+    BACKUP_REJECTS("option \"--server-side\" takes no value", "--server-side=yes");
+    /* Not gprestore's: the set says how its data was written. */
+    RESTORE_REJECTS("unrecognized option \"--server-side\"", "--server-side");
+    RESTORE_REJECTS("unrecognized option \"--single-backup-dir\"", "--single-backup-dir");
+}
+
+static void test_single_backup_dir_needs_backup_dir(void **state)
+{
+    /* Not even a default backup directory from the environment will do. */
+    setenv("COORDINATOR_DATA_DIRECTORY", "/data/coordinator/gpseg-1", 1);
+    BACKUP_REJECTS("option --single-backup-dir needs --backup-dir", "--single-backup-dir");
+    BACKUP_REJECTS("option --single-backup-dir needs --backup-dir", "-single-backup-dir",
+                   "--server-side");
+    unsetenv("COORDINATOR_DATA_DIRECTORY");
+    BACKUP_REJECTS("option --single-backup-dir needs --backup-dir", "--single-backup-dir");
+    /* In either order. */
+    BACKUP_ACCEPTS("--single-backup-dir", "--backup-dir", "/bk");
+    BACKUP_ACCEPTS("--backup-dir", "/bk", "--single-backup-dir");
+    /* --help short-circuits the check. */
+    BackupOptions o;
+    expect_ok(backup_parse_list(LIST("--single-backup-dir", "--help"), &o), "help");
+    assert_true(o.help);
+    backup_options_free(&o);
+}
+
+static void test_helper_path_must_be_absolute(void **state)
+{
+    BOTH_REJECT("option --helper-path must be an absolute path: \"gpbackup_helper\"",
+                "--helper-path", "gpbackup_helper");
+    BOTH_REJECT("option --helper-path must be an absolute path: \"./bin/gpbackup_helper\"",
+                "--helper-path", "./bin/gpbackup_helper");
+    BOTH_REJECT("option --helper-path must be an absolute path: \"~/h\"", "-helper-path", "~/h");
+    BOTH_REJECT("option --helper-path must be an absolute path: \"\"", "--helper-path", "");
+    BOTH_REJECT("option --helper-path must be an absolute path", "--helper-path=rel");
+    BOTH_REJECT("option \"--helper-path\" requires a value", "--helper-path");
+    BOTH_ACCEPT("--helper-path", "/usr/local/gpdb/bin/gpbackup_helper");
+    BOTH_ACCEPT("--helper-path", "/a b/c'd/h");
+}
+
+static void test_resize_cluster(void **state)
+{
+    RestoreOptions o;
+    expect_ok(restore_parse_list(LIST("--timestamp", "20240102030405"), &o), "defaults");
+    assert_false(o.resize_cluster);
+    assert_null(o.helper_path);
+    restore_options_free(&o);
+    for (size_t k = 0; k < 2; k++) {
+        const char *p = prefixes[k];
+        Args a;
+        args_init(&a, "gprestore");
+        args_opt(&a, p, "timestamp", "20240102030405");
+        args_opt(&a, p, "resize-cluster", NULL);
+        args_opt(&a, p, "helper-path", "/usr/local/bin/gpbackup_helper");
+        args_opt(&a, p, "backup-dir", "/bk");
+        expect_ok(restore_parse_args(&a, &o), p);
+        assert_true(o.resize_cluster);
+        assert_string_equal(o.helper_path, "/usr/local/bin/gpbackup_helper");
+        assert_string_equal(o.backup_dir, "/bk");
+        restore_options_free(&o);
+    }
+    RESTORE_ACCEPTS("--resize-cluster", "--jobs", "4", "--create-db");
+    RESTORE_REJECTS("option \"--resize-cluster\" takes no value", "--resize-cluster=1");
+    BACKUP_REJECTS("unrecognized option \"--resize-cluster\"", "--resize-cluster");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1248,6 +1360,10 @@ int main(void)
         cmocka_unit_test(test_help_and_version_short_circuit),
         cmocka_unit_test(test_parse_repeatedly),
         cmocka_unit_test(test_command_line),
+        cmocka_unit_test(test_server_side_options),
+        cmocka_unit_test(test_single_backup_dir_needs_backup_dir),
+        cmocka_unit_test(test_helper_path_must_be_absolute),
+        cmocka_unit_test(test_resize_cluster),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -142,6 +142,15 @@ static void assert_toc_equal(const Toc *a, const Toc *b)
         assert_true(x->rawbytes == y->rawbytes);
         assert_true(x->filebytes == y->filebytes);
         assert_string_equal(x->checksum, y->checksum);
+        assert_int_equal(x->nsegments, y->nsegments);
+        for (size_t k = 0; k < x->nsegments; k++) {
+            const TocSegmentFile *p = &x->segments[k], *r = &y->segments[k];
+            assert_int_equal(p->content, r->content);
+            assert_true(p->rows == r->rows);
+            assert_true(p->rawbytes == r->rawbytes);
+            assert_true(p->filebytes == r->filebytes);
+            assert_string_equal(p->checksum, r->checksum);
+        }
     }
 }
 
@@ -469,6 +478,193 @@ static void test_write_read_file(void **state)
     toc_free(toc);
 }
 
+/* ---- MPP sets: one file per segment ------------------------------------- */
+
+/* A TOC with one plain data entry and one of an MPP set with 3 segments. */
+static Toc *segment_toc(void)
+{
+    Toc *toc = toc_new();
+    TocDataEntry plain = {.schema = (char *)(uintptr_t)"public", .name = (char *)(uintptr_t)"plain",
+                          .oid = 16390, .attributestring = (char *)(uintptr_t)"(a)",
+                          .rowscopied = 5, .partitionroot = (char *)(uintptr_t)"",
+                          .file = (char *)(uintptr_t)"gpbackup_-1_20240102010000_16390.zst",
+                          .rawbytes = 10, .filebytes = 9,
+                          .checksum = "ffffffffffffffffffffffffffffffff"};
+    toc_add_data(toc, &plain);
+    TocSegmentFile segs[3];
+    memset(segs, 0, sizeof segs);
+    static const uint64_t rows[3] = {0, 1000003, UINT64_MAX - 1000003};
+    for (int k = 0; k < 3; k++) {
+        segs[k].content = k;
+        segs[k].rows = rows[k];
+        segs[k].rawbytes = k == 2 ? UINT64_MAX : (uint64_t)k * 7919;
+        segs[k].filebytes = (uint64_t)k * 31;
+        snprintf(segs[k].checksum, sizeof segs[k].checksum, "%032x", (unsigned)(k + 1) * 0xabcdefu);
+    }
+    TocDataEntry d = {.schema = (char *)(uintptr_t)"s \"q\"", .name = (char *)(uintptr_t)"new\nline",
+                      .oid = 16391, .attributestring = (char *)(uintptr_t)"(\"a\",\"b c\")",
+                      .rowscopied = UINT64_MAX, .partitionroot = (char *)(uintptr_t)"",
+                      .isreplicated = 0, .distbyenum = 1,
+                      .file = (char *)(uintptr_t)"gpbackup_<SEGID>_20240102010000_16391.zst",
+                      .rawbytes = 12345, .filebytes = 93,
+                      .checksum = "00000000000000000000000000000000",
+                      .segments = segs, .nsegments = 3};
+    TocDataEntry *stored = toc_add_data(toc, &d);
+    /* The segments were copied, not borrowed. */
+    assert_ptr_not_equal(stored->segments, segs);
+    memset(segs, 0x55, sizeof segs);
+    assert_int_equal(stored->segments[1].content, 1);
+    return toc;
+}
+
+static void test_segments_round_trip(void **state)
+{
+    (void)state;
+    Toc *toc = segment_toc(), *back = NULL;
+    assert_int_equal(toc->data[0].nsegments, 0);
+    assert_null(toc->data[0].segments);
+    char *text;
+    size_t len;
+    expect_ok(toc_to_yaml(toc, &text, &len));
+    /* Each segment's file, in content order, after the entry's own keys. */
+    assert_non_null(strstr(text,
+                           "  file: \"gpbackup_<SEGID>_20240102010000_16391.zst\"\n"
+                           "  rawbytes: 12345\n"
+                           "  filebytes: 93\n"
+                           "  checksum: \"00000000000000000000000000000000\"\n"
+                           "  segments:\n"
+                           "  - content: 0\n"
+                           "    rows: 0\n"
+                           "    rawbytes: 0\n"
+                           "    filebytes: 0\n"
+                           "    checksum: \"00000000000000000000000000abcdef\"\n"
+                           "  - content: 1\n"
+                           "    rows: 1000003\n"));
+    /* A plain entry has no segments key. */
+    const char *second = strstr(text, "- schema:");
+    assert_non_null(second);
+    second = strstr(second + 1, "- schema:");
+    assert_non_null(second);
+    char *first_entry = xstrndup(text, (size_t)(second - text));
+    assert_null(strstr(first_entry, "segments"));
+    free(first_entry);
+
+    expect_ok(toc_from_yaml(text, len, &back));
+    assert_toc_equal(toc, back);
+    assert_int_equal(back->data[1].nsegments, 3);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(back->data[1].segments[k].content, k);
+    assert_true(back->data[1].segments[2].rawbytes == UINT64_MAX);
+    assert_true(back->data[1].rowscopied == UINT64_MAX);
+    char *again;
+    expect_ok(toc_to_yaml(back, &again, NULL));
+    assert_string_equal(text, again);
+    free(again);
+    free(text);
+    toc_free(back);
+
+    /* Through a file too. */
+    char dir[] = "/tmp/toc_test_seg.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/gpbackup_20240102010000_toc.yaml", dir);
+    expect_ok(toc_write(toc, path));
+    expect_ok(toc_read(path, &back));
+    assert_toc_equal(toc, back);
+    toc_free(back);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    toc_free(toc);
+}
+
+/* A data entry of 3 segments (rows 1 + 2 + 3 = rowscopied 6), with the
+ * segments list given as text. */
+static Error *parse_segments(const char *segments_yaml)
+{
+    char *text = xasprintf("%s"
+                           "dataentries:\n"
+                           "- schema: s\n"
+                           "  name: tbl\n"
+                           "  oid: 1\n"
+                           "  attributestring: (a)\n"
+                           "  rowscopied: 6\n"
+                           "  partitionroot: \"\"\n"
+                           "  isreplicated: false\n"
+                           "  distbyenum: false\n"
+                           "  file: gpbackup_<SEGID>_20240102010000_1.zst\n"
+                           "  rawbytes: 30\n"
+                           "  filebytes: 40\n"
+                           "  checksum: \"00000000000000000000000000000000\"\n"
+                           "%s",
+                           valid_head, segments_yaml);
+    Error *err = parse_text(text);
+    free(text);
+    return err;
+}
+
+#define SEG(content, rows, sum)                                                               \
+    "  - content: " #content "\n    rows: " #rows "\n    rawbytes: 10\n    filebytes: 20\n" \
+    "    checksum: \"" sum "\"\n"
+#define SUM0 "0123456789abcdef0123456789abcdef"
+#define SUM1 "11111111111111111111111111111111"
+#define SUM2 "fedcba9876543210fedcba9876543210"
+
+static void test_segments_rejected(void **state)
+{
+    (void)state;
+    /* The reference: parses. */
+    expect_ok(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(1, 2, SUM1) SEG(2, 3, SUM2)));
+    /* Out of order, a gap, a duplicate, not starting at 0. */
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(2, 3, SUM2) SEG(1, 2, SUM1)),
+                 ERR_FORMAT, "invalid segment 1 of table \"tbl\" in the table of contents: "
+                             "contents out of order");
+    expect_error(parse_segments("  segments:\n" SEG(1, 1, SUM0) SEG(2, 2, SUM1) SEG(3, 3, SUM2)),
+                 ERR_FORMAT, "invalid segment 0 of table \"tbl\"");
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(0, 2, SUM1) SEG(1, 3, SUM2)),
+                 ERR_FORMAT, "contents out of order");
+    expect_error(parse_segments("  segments:\n" SEG(0, 3, SUM0) SEG(1, 3, SUM1) SEG(3, 0, SUM2)),
+                 ERR_FORMAT, "invalid segment 2 of table \"tbl\"");
+    /* Rows that do not add up to rowscopied, either way. */
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(1, 2, SUM1) SEG(2, 4, SUM2)),
+                 ERR_FORMAT, "table \"tbl\": the rows of its segments do not add up to "
+                             "rowscopied in the table of contents");
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(1, 2, SUM1) SEG(2, 2, SUM2)),
+                 ERR_FORMAT, "do not add up to rowscopied");
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(1, 2, SUM1)), ERR_FORMAT,
+                 "do not add up to rowscopied");
+    expect_error(parse_segments("  segments: []\n"), ERR_FORMAT, "do not add up to rowscopied");
+    /* Bad checksums: upper case, short, long, not hex, empty. */
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0)
+                                    SEG(1, 2, "ABCDEF0123456789ABCDEF0123456789") SEG(2, 3, SUM2)),
+                 ERR_FORMAT, "invalid segment 1 of table \"tbl\" in the table of contents: bad "
+                             "checksum");
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, "0123") SEG(1, 2, SUM1) SEG(2, 3, SUM2)),
+                 ERR_FORMAT, "invalid segment 0 of table \"tbl\" in the table of contents: bad checksum");
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(1, 2, SUM1)
+                                    SEG(2, 3, SUM2 "0")),
+                 ERR_FORMAT, "bad checksum");
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, SUM0) SEG(1, 2, SUM1)
+                                    SEG(2, 3, "g123456789abcdef0123456789abcdef")),
+                 ERR_FORMAT, "bad checksum");
+    expect_error(parse_segments("  segments:\n" SEG(0, 1, "") SEG(1, 2, SUM1) SEG(2, 3, SUM2)),
+                 ERR_FORMAT, "bad checksum");
+    /* Wrong types and missing keys. */
+    expect_error(parse_segments("  segments:\n" SEG(-1, 1, SUM0) SEG(0, 2, SUM1) SEG(1, 3, SUM2)),
+                 ERR_FORMAT, "invalid value for key \"content\"");
+    expect_error(parse_segments("  segments: {a: b}\n"), ERR_FORMAT,
+                 "invalid value for key \"segments\"");
+    expect_error(parse_segments("  segments: [1, 2]\n"), ERR_FORMAT, "expected a mapping");
+    expect_error(parse_segments("  segments:\n  - content: 0\n    rows: 6\n    rawbytes: 1\n"
+                                "    checksum: \"" SUM0 "\"\n"),
+                 ERR_FORMAT, "missing key \"filebytes\"");
+    expect_error(parse_segments("  segments:\n  - content: 0\n    rows: 6\n    rawbytes: 1\n"
+                                "    filebytes: 1\n"),
+                 ERR_FORMAT, "missing key \"checksum\"");
+    expect_error(parse_segments("  segments:\n  - content: 0\n    rows: x\n    rawbytes: 1\n"
+                                "    filebytes: 1\n    checksum: \"" SUM0 "\"\n"),
+                 ERR_FORMAT, "invalid value for key \"rows\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +678,8 @@ int main(void)
         cmocka_unit_test(test_byte_range),
         cmocka_unit_test(test_malformed_and_extras),
         cmocka_unit_test(test_write_read_file),
+        cmocka_unit_test(test_segments_round_trip),
+        cmocka_unit_test(test_segments_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
