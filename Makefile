@@ -72,6 +72,11 @@ check-tsan: deps
 check-clang-build: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang BIN=bin-clang all unit-bins
 
+# The MPP suite (test/mpp) against a running Greenplum/Cloudberry cluster named
+# by PGHOST, PGPORT and PGUSER (never part of check; see docs/mpp.md).
+check-mpp: all
+	@E2E_ONLY=1 E2E_DIR=test/mpp E2E_EXTERNAL=1 test/run-tests.sh $(BUILD) $(BIN)
+
 # Speed against raw COPY and pg_dump/pg_restore (not part of check).
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -84,5 +89,5 @@ demo: deps
 clean:
 	rm -rf build build-asan build-tsan build-clang bin bin-asan bin-tsan bin-clang
 
-.PHONY: bench all check check-asan check-tsan check-clang-build demo deps clean unit-bins
+.PHONY: bench all check check-mpp check-asan check-tsan check-clang-build demo deps clean unit-bins
 .SECONDARY:
