@@ -6,6 +6,7 @@
 #include "backupset.h"
 
 #include <dirent.h>
+#include <glob.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,24 @@ static bool all_digits(const char *s, size_t n)
 bool backupset_valid_timestamp(const char *timestamp)
 {
     return timestamp && all_digits(timestamp, 14);
+}
+
+char *backupset_root(const char *backup_dir)
+{
+    char *plain = path_join(backup_dir, "backups");
+    bool has = file_exists(plain);
+    free(plain);
+    if (has)
+        return xstrdup(backup_dir);
+    char *pattern = xasprintf("%s/*-1/backups", backup_dir);
+    glob_t g;
+    char *root = NULL;
+    if (glob(pattern, GLOB_ONLYDIR, NULL, &g) == 0 && g.gl_pathc == 1)
+        root = xstrndup(g.gl_pathv[0], strlen(g.gl_pathv[0]) - strlen("/backups"));
+    if (g.gl_pathc)
+        globfree(&g);
+    free(pattern);
+    return root ? root : xstrdup(backup_dir);
 }
 
 char *backupset_dir(const char *backup_dir, const char *timestamp)

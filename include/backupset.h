@@ -21,6 +21,12 @@ typedef enum BackupSetStatus {
 /* "complete" | "incomplete" | "failed" */
 const char *backupset_status_name(BackupSetStatus s);
 
+/* The directory whose backups/ holds the sets under backup_dir: backup_dir
+ * itself, or for an MPP backup made with --backup-dir (the coordinator's
+ * files under <backup_dir>/<prefix>-1/backups/...) the one <prefix>-1
+ * directory that has a backups/ when backup_dir has none. Caller owns. */
+char *backupset_root(const char *backup_dir);
+
 /* <backup_dir>/backups/<YYYYMMDD>/<TS>; caller owns. */
 char *backupset_dir(const char *backup_dir, const char *timestamp);
 

@@ -360,7 +360,9 @@ static Error *open_set(const ManagerOptions *o, char **set_dir)
     Error *e = check_backup_dir(o->backup_dir);
     if (e)
         return e;
-    char *dir = backupset_dir(o->backup_dir, o->timestamp);
+    char *root = backupset_root(o->backup_dir);
+    char *dir = backupset_dir(root, o->timestamp);
+    free(root);
     struct stat st;
     if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         e = ERROR_NEW(ERR_NOT_FOUND, "backup %s not found in \"%s\"", o->timestamp, o->backup_dir);
@@ -494,7 +496,10 @@ static Error *cmd_list_backups(const ManagerOptions *o)
         return e;
     BackupSetInfo *sets;
     size_t n;
-    if ((e = backupset_list(o->backup_dir, &sets, &n)))
+    char *root = backupset_root(o->backup_dir);
+    e = backupset_list(root, &sets, &n);
+    free(root);
+    if (e)
         return e;
     StrBuf out;
     sb_init(&out);

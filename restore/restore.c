@@ -6,7 +6,6 @@
  * last; then statistics (--with-stats) or ANALYZE (--run-analyze), the
  * database's own properties (--create-db or --with-globals); finally the
  * report. */
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -272,29 +271,14 @@ static Error *check_data_entries(const RestoreState *s)
 
 /* Step 1: the backup set exists, is complete, is intact and is of a format
  * we read. Everything is checked before any connection is made. */
-/* An MPP backup made with --backup-dir keeps the coordinator's files under
- * <backup-dir>/<prefix>-1/backups/...: look there when the plain layout
- * has no such set. */
-static void find_coordinator_dir(RestoreState *s)
-{
-    const char *ts = s->opts->timestamp;
-    char *pattern = xasprintf("%s/*-1/backups/%.8s/%s", s->opts->backup_dir, ts, ts);
-    glob_t g;
-    if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc == 1) {
-        free(s->set_dir);
-        s->set_dir = xstrdup(g.gl_pathv[0]);
-    }
-    if (g.gl_pathc)
-        globfree(&g);
-    free(pattern);
-}
-
 static Error *step_open_set(RestoreState *s)
 {
     const char *ts = s->opts->timestamp;
-    s->set_dir = backupset_dir(s->opts->backup_dir, ts);
-    if (!file_exists(s->set_dir))
-        find_coordinator_dir(s);
+    /* An MPP set made with --backup-dir has the coordinator's files under
+     * <backup-dir>/<prefix>-1/backups/... */
+    char *root = backupset_root(s->opts->backup_dir);
+    s->set_dir = backupset_dir(root, ts);
+    free(root);
     if (!file_exists(s->set_dir)) {
         Error *e = ERROR_NEW(ERR_NOT_FOUND, "backup %s not found in \"%s\"", ts,
                              s->opts->backup_dir);
