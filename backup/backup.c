@@ -13,6 +13,7 @@
 #include "config.h"
 #include "checksum.h"
 #include "fileio.h"
+#include "gp_ddl.h"
 #include "manifest.h"
 #include "log.h"
 #include "metadata.h"
@@ -297,6 +298,12 @@ static Error *step_connect(BackupState *s)
         if (e)
             return e;
     }
+    /* The leader copies the tables the workers could not lock. */
+    if (!s->opts->metadata_only && cluster_is_mpp(&s->server)) {
+        e = cluster_prepare_session(s->leader, &s->server);
+        if (e)
+            return e;
+    }
     e = snapshot_export(s->leader, &s->snapshot_id);
     if (e)
         return e;
@@ -325,6 +332,37 @@ static Error *mark_replicated(BackupState *s)
         for (size_t k = 0; k < s->tables.n; k++)
             if (s->tables.items[k].oid == oid)
                 s->tables.items[k].replicated = true;
+    }
+    result_free(r);
+    return NULL;
+}
+
+/* Greenplum 6: the tables without rows of their own to copy. External
+ * tables have none (reading one reads its source). A legacy partitioned
+ * table's COPY TO copies every leaf (external leaves left out by IGNORE
+ * EXTERNAL PARTITIONS), so either the root or the members must be copied,
+ * never both: the root is, and its members (pg_partition_rule) are not.
+ * The restore then loads the root's file into the root, which routes
+ * each row to its partition by the restored table's own rules, the same
+ * as the metadata (CREATE TABLE ... PARTITION BY) made them; and one file
+ * per root serves a restore onto any segment count alike. */
+static Error *mark_gp6_no_data(BackupState *s)
+{
+    if (s->server.flavor != SERVER_GREENPLUM || gp_catalog_is_gp7(&s->server))
+        return NULL;
+    Result *r;
+    Error *e = conn_query(s->leader,
+                          "SELECT c.oid::pg_catalog.int8 AS oid FROM pg_catalog.pg_class c "
+                          "WHERE c.relstorage = 'x' "
+                          "UNION SELECT r.parchildrelid::pg_catalog.int8 "
+                          "FROM pg_catalog.pg_partition_rule r",
+                          &r);
+    if (e)
+        return error_prefix(e, "could not read external tables and partitions");
+    for (int i = 0; i < result_rows(r); i++) {
+        TableInfo *t = catalog_find(&s->tables, (uint32_t)result_int(r, i, "oid"));
+        if (t)
+            t->no_data = true;
     }
     result_free(r);
     return NULL;
@@ -367,6 +405,8 @@ static Error *step_tables(BackupState *s)
     }
     if (cluster_is_mpp(&s->server))
         e = mark_replicated(s);
+    if (!e)
+        e = mark_gp6_no_data(s);
     if (!e)
         e = catalog_load_columns(s->leader, &s->tables);
     /* Sizes only schedule the data phase and estimate its end. */

@@ -23,12 +23,14 @@ Error *catalog_list_tables(Conn *c, const Filter *filter, TableSet *out)
         "       c.relnatts, c.relreplident, %s AS relispartition, c.relispopulated, "
         "       pg_catalog.pg_get_userbyid(c.relowner) AS owner, "
         "       pg_catalog.array_to_string(c.reloptions, ', ') AS reloptions, "
-        "       pg_catalog.obj_description(c.oid, 'pg_class') AS comment, "
+        "       ds.description AS comment, "
         "       CASE WHEN am.amname <> 'heap' THEN am.amname END AS access_method, "
         "       ts.spcname AS tablespace "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam "
         "LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace "
+        "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid "
+        "     AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0 "
         "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " CATALOG_USER_SCHEMA("n.nspname")
         " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
         "   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
@@ -170,17 +172,19 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
     char *oids = catalog_oid_array(set);
     const char *params[1] = {oids};
     Result *r;
-    /* attcompression came with PostgreSQL 14. */
+    /* attcompression came with PostgreSQL 14, attgenerated with 12,
+     * attidentity with 10 (Greenplum 6 is 9.4). */
+    int v = conn_server_version(c);
     char *sql = xasprintf(
         "SELECT a.attrelid, a.attnum, a.attname, "
         "       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, "
-        "       a.attnotnull, a.attidentity, a.attgenerated, "
+        "       a.attnotnull, %s AS attidentity, %s AS attgenerated, "
         "       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr, "
         "       CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 "
         "            THEN cn.nspname END AS coll_schema, "
         "       CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 "
         "            THEN co.collname END AS coll_name, "
-        "       pg_catalog.col_description(a.attrelid, a.attnum) AS comment, "
+        "       ds.description AS comment, "
         "       a.attislocal, a.attinhcount, a.attstorage, t.typstorage, a.attstattarget, "
         "       %s AS attcompression "
         "FROM pg_catalog.pg_attribute a "
@@ -188,9 +192,13 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation "
         "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
+        "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid "
+        "     AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = a.attnum "
         "WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
         "ORDER BY a.attrelid, a.attnum",
-        conn_server_version(c) >= 140000 ? "a.attcompression" : "''::pg_catalog.char");
+        v >= 100000 ? "a.attidentity" : "''::pg_catalog.char",
+        v >= 120000 ? "a.attgenerated" : "''::pg_catalog.char",
+        v >= 140000 ? "a.attcompression" : "''::pg_catalog.char");
     Error *e = conn_query_params(c, sql, 1, params, &r);
     free(sql);
     free(oids);
@@ -278,8 +286,13 @@ Error *catalog_load_sizes(Conn *c, TableSet *set, bool exact)
         exact ? "SELECT c.oid, pg_catalog.pg_table_size(c.oid) AS size "
                 "FROM pg_catalog.pg_class c "
                 "WHERE c.oid = ANY($1::pg_catalog.oid[])"
-              : "SELECT c.oid, (c.relpages::pg_catalog.int8 + COALESCE(t.relpages, 0)) * "
-                "       pg_catalog.current_setting('block_size')::pg_catalog.int8 AS size "
+              /* relpages is 0 until the first VACUUM or ANALYZE, however many
+               * rows were loaded since: the server's row counters (read
+               * without a lock too) at an assumed 100 bytes a row stop such
+               * a table from being taken for a small one. */
+              : "SELECT c.oid, GREATEST((c.relpages::pg_catalog.int8 + COALESCE(t.relpages, 0)) * "
+                "       pg_catalog.current_setting('block_size')::pg_catalog.int8, "
+                "       pg_catalog.pg_stat_get_live_tuples(c.oid) * 100) AS size "
                 "FROM pg_catalog.pg_class c "
                 "LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid "
                 "WHERE c.oid = ANY($1::pg_catalog.oid[])",

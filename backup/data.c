@@ -38,6 +38,8 @@ typedef struct DataJob {
 
 typedef struct Worker {
     int id;
+    int nworkers;
+    size_t batch_max;   /* tables per transaction at most */
     Conn *conn;
     pthread_t thread;
     const DataPhaseInput *in;
@@ -102,22 +104,22 @@ static TableIdentity table_identity(const TableInfo *t)
  * the sidecars are read back through the server and must add up to the
  * row count COPY reported. A failing helper leaves its message in an
  * error file, read back the same way so that the error says what broke. */
-static Error *helper_messages(Conn *c, const DataPhaseInput *in, const char *name, Error *e)
+static Error *helper_messages(Conn *c, const DataPhaseInput *in, bool mpp, const TableInfo *t,
+                              Error *e)
 {
     size_t n = in->nsegment_dirs;
-    const char **paths = xcalloc(n + 1, sizeof *paths);
-    char **own = xcalloc(n + 1, sizeof *own);
+    char **paths = xcalloc(n + 1, sizeof *paths);
+    for (size_t k = 0; k < n; k++) {
+        char *fname = mpp ? xasprintf("gpbackup_%d_%s_%u%s", (int)k - 1, in->timestamp, t->oid,
+                                      codec_suffix(in->opts->compression))
+                          : backup_data_file_name(in->timestamp, t->oid, in->opts->compression);
+        paths[k] = xasprintf("%s/%s%s", in->segment_dirs[k], fname, HELPER_ERROR_SUFFIX);
+        free(fname);
+    }
+    e = cluster_add_helper_errors(c, in->server, in->helper_path, (const char *const *)paths, n,
+                                  e);
     for (size_t k = 0; k < n; k++)
-        paths[k] = own[k] = xasprintf("%s/%s%s", in->segment_dirs[k], name, HELPER_ERROR_SUFFIX);
-    StrList msgs = {0};
-    Error *re = cluster_read_helper_files(c, in->server, paths, n, true, &msgs);
-    error_free(re);
-    for (size_t k = 0; k < msgs.n; k++)
-        error_detail(e, "%s", msgs.items[k]);
-    strlist_free(&msgs);
-    for (size_t k = 0; k < n; k++)
-        free(own[k]);
-    free(own);
+        free(paths[k]);
     free(paths);
     return e;
 }
@@ -146,12 +148,19 @@ static Error *copy_table_on_server(Conn *c, const DataPhaseInput *in, DataJob *j
     free(errpath);
     free(path);
     if (e) {
-        if (!conn_stop_requested() && !conn_exec(c, "ROLLBACK TO SAVEPOINT gpbackup_copy")) {
-            char *one = mpp ? NULL : xstrdup(name_tmpl);
-            e = helper_messages(c, in, one ? one : name_tmpl, e);
-            free(one);
-        }
         free(name_tmpl);
+        if (strcmp(e->sqlstate, "42501") == 0)
+            return error_hint(error_prefix(e, "could not back up table %s", t->qualified),
+                              "--server-side needs a superuser, or a role with "
+                              "pg_execute_server_program and pg_read_server_files and EXECUTE on "
+                              "pg_catalog.pg_read_file(text, bigint, bigint, boolean)");
+        if (!conn_stop_requested()) {
+            Error *re = conn_exec(c, "ROLLBACK TO SAVEPOINT gpbackup_copy");
+            if (re)
+                error_free(re);
+            else
+                e = helper_messages(c, in, mpp, t, e);
+        }
         return error_hint(error_prefix(e, "could not back up table %s", t->qualified),
                           "gpbackup_helper must be installed at %s on every database host, "
                           "and the backup directory writable by the server's operating system "
@@ -170,7 +179,7 @@ static Error *copy_table_on_server(Conn *c, const DataPhaseInput *in, DataJob *j
         free(fname);
     }
     StrList bodies = {0};
-    e = cluster_read_helper_files(c, in->server, paths, n, false, &bodies);
+    e = cluster_read_helper_files(c, in->server, in->helper_path, paths, n, false, &bodies);
     for (size_t k = 0; k < n; k++)
         free(own[k]);
     free(own);
@@ -254,45 +263,209 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
     return NULL;
 }
 
+/* One table in a transaction of its own, importing the snapshot (also for
+ * the first table): every table is read as of the same instant. */
+static void run_single(Worker *w, DataJob *job)
+{
+    job->worker = w->id;
+    if (conn_stop_requested()) {
+        job->status = JOB_SKIPPED;
+        return;
+    }
+    bool busy = false, gone = false;
+    TableIdentity id = table_identity(job->table);
+    Error *e = snapshot_begin_table(w->conn, w->in->snapshot_id, w->in->server, &id, &busy, &gone,
+                                    &job->change);
+    if (!e && (busy || gone)) {
+        e = snapshot_rollback(w->conn);
+        job->status = e ? JOB_FAILED : busy ? JOB_DEFERRED : JOB_GONE;
+        job->err = e;
+        return;
+    }
+    if (!e) {
+        log_verbose("copying table %s", job->table->qualified);
+        e = copy_table(w->conn, w->in, job);
+    }
+    if (!e)
+        e = snapshot_commit(w->conn);
+    if (e) {
+        error_free(snapshot_rollback(w->conn));
+        job->status = JOB_FAILED;
+        job->err = e;
+    } else {
+        job->status = JOB_DONE;
+    }
+}
+
+/* Small tables are copied several to a transaction: with thousands of
+ * tables of a few rows, a transaction, a snapshot import, a lock statement
+ * and a check per table cost more than the rows. The batch imports the same
+ * snapshot as every other transaction, locks all its tables NOWAIT in one
+ * statement and checks each for DDL changes, in one round trip; then each
+ * table is copied as it would be alone. When one of them is busy (or gone)
+ * the batch is rolled back before anything was copied and each of its
+ * tables starts on its own, so that only the busy one is deferred.
+ * Large tables keep a transaction each. Batches are bounded in tables (the
+ * locks a worker holds at once), in bytes, and in time: a batch that runs
+ * longer than BATCH_MAX_SECONDS (a table larger than its size estimate)
+ * commits after the table at hand and its remaining tables start again, so
+ * that no table stays locked long before its copy. Batches shrink towards
+ * the end so that the workers finish together. */
+#define BATCH_MAX_TABLES 64
+#define BATCH_SMALL_TABLE (1024 * 1024)
+#define BATCH_MAX_BYTES (8 * 1024 * 1024)
+#define BATCH_MAX_SECONDS 0.2
+
+/* One transaction for batch[0, n): returns how many tables it copied
+ * (the rest start a transaction of their own), all n when it is done with
+ * the batch (copied, deferred, failed or skipped). */
+static size_t run_batch_once(Worker *w, DataJob **batch, size_t n)
+{
+    if (conn_stop_requested()) {
+        for (size_t i = 0; i < n; i++) {
+            batch[i]->worker = w->id;
+            batch[i]->status = JOB_SKIPPED;
+        }
+        return n;
+    }
+    TableIdentity *ids = xcalloc(n, sizeof *ids);
+    char **changes = xcalloc(n, sizeof *changes);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = table_identity(batch[i]->table);
+    bool retry = false;
+    Error *e = snapshot_begin_batch(w->conn, w->in->snapshot_id, w->in->server, ids, n, &retry,
+                                    changes);
+    free(ids);
+    if (e || retry) {
+        free(changes);
+        if (e) {
+            log_verbose("%s; starting its %zu tables one by one", e->message, n);
+            error_free(e);
+        } else {
+            log_verbose("a table of a batch of %zu is locked or gone; starting them one by one",
+                        n);
+        }
+        e = snapshot_rollback(w->conn);
+        if (e) {
+            batch[0]->worker = w->id;
+            batch[0]->status = JOB_FAILED;
+            batch[0]->err = e;
+            for (size_t i = 1; i < n; i++) {
+                batch[i]->worker = w->id;
+                batch[i]->status = JOB_SKIPPED;
+            }
+            return n;
+        }
+        for (size_t i = 0; i < n; i++)
+            run_single(w, batch[i]);
+        return n;
+    }
+    double t0 = now_monotonic();
+    DataJob *failed = NULL;
+    size_t copied = n;
+    for (size_t i = 0; i < n; i++) {
+        DataJob *job = batch[i];
+        job->worker = w->id;
+        job->change = changes[i];
+        changes[i] = NULL;
+        if (failed || conn_stop_requested()) {
+            job->status = JOB_SKIPPED;
+            continue;
+        }
+        log_verbose("copying table %s", job->table->qualified);
+        e = copy_table(w->conn, w->in, job);
+        if (e) {
+            job->status = JOB_FAILED;
+            job->err = e;
+            failed = job;
+        } else {
+            job->status = JOB_DONE;
+        }
+        /* A table larger than its estimate: the others of the batch are
+         * not kept locked for longer; they start again, in a transaction
+         * of their own that locks and checks them anew. */
+        if (!failed && i + 1 < n && now_monotonic() - t0 > BATCH_MAX_SECONDS) {
+            copied = i + 1;
+            break;
+        }
+    }
+    for (size_t i = copied; i < n; i++)
+        free(changes[i]);
+    free(changes);
+    if (failed) {
+        error_free(snapshot_rollback(w->conn));
+        return n;
+    }
+    e = snapshot_commit(w->conn);
+    if (e) {
+        error_free(snapshot_rollback(w->conn));
+        /* The copies are complete, but the backup fails with the error. */
+        batch[0]->status = JOB_FAILED;
+        batch[0]->err = e;
+        for (size_t i = 1; i < n; i++) {
+            batch[i]->worker = w->id;
+            batch[i]->status = JOB_SKIPPED;
+        }
+        return n;
+    }
+    return copied;
+}
+
+static void run_batch(Worker *w, DataJob **batch, size_t n)
+{
+    while (n > 1) {
+        size_t done = run_batch_once(w, batch, n);
+        batch += done;
+        n -= done;
+    }
+    if (n == 1)
+        run_single(w, batch[0]);
+}
+
+static bool batchable(const DataJob *job)
+{
+    return job->table->size <= BATCH_SMALL_TABLE;
+}
+
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
     log_set_process(w->id);
-    DataJob *job;
-    while ((job = jobq_pop(w->work)) != NULL) {
-        job->worker = w->id;
-        if (conn_stop_requested()) {
-            job->status = JOB_SKIPPED;
-            jobq_push(w->results, job);
-            continue;
+    DataJob *batch[BATCH_MAX_TABLES];
+    DataJob *next = NULL;
+    for (;;) {
+        DataJob *job = next ? next : jobq_pop(w->work);
+        next = NULL;
+        if (!job)
+            break;
+        size_t n = 1;
+        batch[0] = job;
+        if (batchable(job) && !conn_stop_requested()) {
+            /* The queue is complete before the workers start and ordered
+             * largest first: what follows a small table is small. At most
+             * an equal share of what is left, so that no worker sits idle
+             * at the end while another copies a long batch. */
+            size_t share = jobq_len(w->work) / (size_t)w->nworkers + 1;
+            size_t limit = share < w->batch_max ? share : w->batch_max;
+            uint64_t bytes = job->table->size;
+            while (n < limit) {
+                DataJob *more = jobq_try_pop(w->work);
+                if (!more)
+                    break;
+                if (!batchable(more) || bytes + more->table->size > BATCH_MAX_BYTES) {
+                    next = more;
+                    break;
+                }
+                bytes += more->table->size;
+                batch[n++] = more;
+            }
         }
-        bool busy = false, gone = false;
-        /* A transaction per table, importing the snapshot every time (also
-         * for the first table): every table is read as of the same instant. */
-        TableIdentity id = table_identity(job->table);
-        Error *e = snapshot_begin_table(w->conn, w->in->snapshot_id, w->in->server, &id, &busy,
-                                        &gone, &job->change);
-        if (!e && (busy || gone)) {
-            e = snapshot_rollback(w->conn);
-            job->status = e ? JOB_FAILED : busy ? JOB_DEFERRED : JOB_GONE;
-            job->err = e;
-            jobq_push(w->results, job);
-            continue;
-        }
-        if (!e) {
-            log_verbose("copying table %s", job->table->qualified);
-            e = copy_table(w->conn, w->in, job);
-        }
-        if (!e)
-            e = snapshot_commit(w->conn);
-        if (e) {
-            error_free(snapshot_rollback(w->conn));
-            job->status = JOB_FAILED;
-            job->err = e;
-        } else {
-            job->status = JOB_DONE;
-        }
-        jobq_push(w->results, job);
+        if (n == 1)
+            run_single(w, job);
+        else
+            run_batch(w, batch, n);
+        for (size_t i = 0; i < n; i++)
+            jobq_push(w->results, batch[i]);
     }
     return NULL;
 }
@@ -307,18 +480,46 @@ static int job_order(const void *a, const void *b)
     return x->table->oid < y->table->oid ? -1 : x->table->oid > y->table->oid;
 }
 
+/* A batch holds the locks of all its tables at once: at most
+ * max_locks_per_transaction of them, the share of the server's lock table
+ * that a transaction is sized for, so that batches never crowd out the
+ * locks of other sessions (or of the leader, which in the default mode
+ * holds one per table). */
+static Error *batch_limit(Conn *leader, size_t *limit)
+{
+    *limit = 1;
+    Result *r;
+    Error *e = conn_query(leader, "SELECT pg_catalog.current_setting('max_locks_per_transaction')",
+                          &r);
+    if (e)
+        return error_prefix(e, "could not read max_locks_per_transaction");
+    long v = strtol(result_get(r, 0, 0), NULL, 10);
+    result_free(r);
+    if (v > 1)
+        *limit = (size_t)v < BATCH_MAX_TABLES ? (size_t)v : BATCH_MAX_TABLES;
+    return NULL;
+}
+
 static Error *open_workers(const DataPhaseInput *in, Worker *workers, int n, JobQueue *work,
                            JobQueue *results)
 {
+    size_t batch_max;
+    Error *le = batch_limit(in->leader, &batch_max);
+    if (le)
+        return le;
     for (int i = 0; i < n; i++) {
         Worker *w = &workers[i];
         w->id = i + 1;
+        w->nworkers = n;
+        w->batch_max = batch_max;
         w->in = in;
         w->work = work;
         w->results = results;
         Error *e = conn_open(&in->opts->conn, NULL, in->application_name, &w->conn);
         if (!e)
             e = conn_set_session_defaults(w->conn);
+        if (!e && in->data_path == DATA_SEGMENTS)
+            e = cluster_prepare_session(w->conn, in->server);
         if (!e && in->encoding) {
             char *lit = conn_quote_literal(w->conn, in->encoding);
             e = conn_execf(w->conn, "SET client_encoding = %s", lit);
@@ -431,7 +632,7 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
     size_t njobs = 0;
     uint64_t total_work = 0;
     for (size_t i = 0; i < n; i++) {
-        if (in->tables->items[i].relkind != 'r')
+        if (in->tables->items[i].relkind != 'r' || in->tables->items[i].no_data)
             continue;
         DataJob *j = xcalloc(1, sizeof *j);
         j->table = &in->tables->items[i];

@@ -78,18 +78,24 @@ static Error *dump_constraints(MetaContext *ctx)
     char *oids = catalog_oid_array(ctx->tables);
     const char *params[1] = {oids};
     Result *r;
-    Error *e = conn_query_params(
-        ctx->conn,
-        "SELECT c.oid, c.conrelid, c.conname, c.contype, c.conparentid, c.convalidated, "
+    /* conparentid came with PostgreSQL 11. Before (Greenplum 6), the key
+     * constraints of legacy partitions are inherited (not local) ones that
+     * their root's constraint makes: "1" marks them. */
+    bool v11 = conn_server_version(ctx->conn) >= 110000;
+    char *sql = xasprintf(
+        "SELECT c.oid, c.conrelid, c.conname, c.contype, %s AS conparentid, c.convalidated, "
         "       pg_catalog.pg_get_constraintdef(c.oid) AS def, "
-        "       pg_catalog.obj_description(c.oid, 'pg_constraint') AS comment, "
+        "       ds.description AS comment, "
         "       c.condeferrable, c.condeferred, c.conindid, ic.relkind AS index_kind, "
         "       icn.nspname AS index_schema, ic.relname AS index_name, "
         "       CASE WHEN ic.reltablespace <> 0 THEN ts.spcname END AS index_tablespace, "
+        /* The subquery only where there are options: run for every row it
+         * cost more than the rest of the query. */
+        "       CASE WHEN ic.reloptions IS NOT NULL THEN "
         "       (SELECT pg_catalog.string_agg(o.option_name || '=' || "
         "               pg_catalog.quote_literal(o.option_value), ', ' ORDER BY o.n) "
         "        FROM pg_catalog.pg_options_to_table(ic.reloptions) "
-        "             WITH ORDINALITY AS o(option_name, option_value, n)) AS index_options, "
+        "             WITH ORDINALITY AS o(option_name, option_value, n)) END AS index_options, "
         "       pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS index_pred "
         "FROM pg_catalog.pg_constraint c "
         /* conindid of a foreign key is the referenced key's index. */
@@ -97,11 +103,15 @@ static Error *dump_constraints(MetaContext *ctx)
         "LEFT JOIN pg_catalog.pg_namespace icn ON icn.oid = ic.relnamespace "
         "LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = ic.reltablespace "
         "LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid "
+        "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid "
+        "     AND ds.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND ds.objsubid = 0 "
         "WHERE c.conrelid = ANY($1::pg_catalog.oid[]) "
         "  AND (c.contype IN ('p', 'u', 'x', 'f') OR (c.contype = 'c' AND NOT c.convalidated "
         "       AND c.conislocal)) "
         "ORDER BY c.contype = 'f', c.conrelid, c.conname",
-        1, params, &r);
+        v11 ? "c.conparentid" : "CASE WHEN c.conislocal THEN 0 ELSE 1 END");
+    Error *e = conn_query_params(ctx->conn, sql, 1, params, &r);
+    free(sql);
     /* Statistics targets set on the columns of these indexes (expression
      * columns of exclusion constraints only): -1 (NULL from PostgreSQL 17
      * on) is the default. */
@@ -112,7 +122,7 @@ static Error *dump_constraints(MetaContext *ctx)
                               "FROM pg_catalog.pg_constraint c "
                               "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conindid "
                               "WHERE c.conrelid = ANY($1::pg_catalog.oid[]) "
-                              "  AND c.contype IN ('p', 'u', 'x') AND a.attstattarget >= 0 "
+                              "  AND c.contype IN ('p', 'u', 'x') AND a.attstattarget >= 0 AND a.attnum > 0 "
                               "ORDER BY a.attrelid, a.attnum",
                               1, params, &stats);
     free(oids);
@@ -130,7 +140,7 @@ static Error *dump_constraints(MetaContext *ctx)
             meta_table(ctx, (uint32_t)strtoul(result_str(r, i, "conrelid"), NULL, 10));
         char type = result_str(r, i, "contype")[0];
         bool inherited = strcmp(result_str(r, i, "conparentid"), "0") != 0;
-        if (!t || (type == 'f' && inherited))
+        if (!t || (type == 'f' && inherited) || (!v11 && inherited))
             continue;
         const char *name = result_str(r, i, "conname");
         char *cn = conn_quote_ident(ctx->conn, name);
@@ -143,8 +153,13 @@ static Error *dump_constraints(MetaContext *ctx)
          * nor can a CHECK constraint on a table with children or partitions,
          * which take it too (as inherited, not local, constraints: they
          * have no entry of their own). */
+        /* (On Greenplum 6 a key constraint on a partitioned table must
+         * recurse to make its partitions' own: no ONLY before 11.) */
         sb_printf(&sb, "ALTER TABLE %s%s ADD CONSTRAINT %s %s;\n",
-                  (type == 'f' && t->relkind == 'p') || type == 'c' ? "" : "ONLY ", t->qualified,
+                  (type == 'f' && t->relkind == 'p') || type == 'c' || (!v11 && type != 'f')
+                      ? ""
+                      : "ONLY ",
+                  t->qualified,
                   cn, def ? def : result_str(r, i, "def"));
         sb_append(&sb, after.data);
         free(def);

@@ -142,28 +142,40 @@ const MetaType meta_languages = {"languages", dump_meta_languages};
  * PARALLEL, COST, ROWS, SUPPORT, SET clauses, the body in either form).
  * Functions with an internal dependency (the constructors of range and
  * multirange types) are created with what they belong to. */
+const char *meta_prokind_expr(int server_version)
+{
+    /* prokind came with PostgreSQL 11; before it, proisagg and proiswindow
+     * (Greenplum 6). */
+    return server_version >= 110000
+               ? "p.prokind"
+               : "CASE WHEN p.proisagg THEN 'a' WHEN p.proiswindow THEN 'w' ELSE 'f' END";
+}
+
 static Error *dump_meta_functions(MetaContext *ctx)
 {
     Result *r;
-    Error *e = conn_query(
-        ctx->conn,
-        "SELECT p.oid, n.nspname, p.proname, p.prokind, "
+    bool has_prokind = conn_server_version(ctx->conn) >= 110000;
+    char *sql = xasprintf(
+        "SELECT p.oid, n.nspname, p.proname, %s AS prokind, "
         "       pg_catalog.pg_get_userbyid(p.proowner) AS owner, "
         "       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment, "
         "       pg_catalog.pg_get_function_identity_arguments(p.oid) AS args, "
         "       pg_catalog.pg_get_functiondef(p.oid) AS def "
         "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-        "WHERE p.prokind <> 'a' AND " CATALOG_USER_SCHEMA("n.nspname")
+        "WHERE %s AND " CATALOG_USER_SCHEMA("n.nspname")
         " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
         "   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass "
         "   AND d.objid = p.oid AND d.deptype IN ('e', 'i')) "
         "ORDER BY p.oid",
-        &r);
+        meta_prokind_expr(conn_server_version(ctx->conn)),
+        has_prokind ? "p.prokind <> 'a'" : "NOT p.proisagg");
+    Error *e = conn_query(ctx->conn, sql, &r);
+    free(sql);
     if (e)
         return e;
     AclSet *acls;
     e = meta_acl_load(ctx, "pg_catalog.pg_proc", "o.oid", "proacl", "o.proowner", 'f',
-                      "o.prokind <> 'a'", &acls);
+                      has_prokind ? "o.prokind <> 'a'" : "NOT o.proisagg", &acls);
     if (e) {
         result_free(r);
         return e;
@@ -226,15 +238,20 @@ static void agg_literal(MetaContext *ctx, StrBuf *sb, int *n, const char *name, 
     free(lit);
 }
 
+#define DEFAULT_MODIFY "CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END"
+
 static Error *dump_meta_aggregates(MetaContext *ctx)
 {
     /* Support functions as regproc: qualified unless in pg_catalog, which
      * every search path holds; CREATE AGGREGATE resolves an overloaded name
      * by the argument types. */
     Result *r;
-    Error *e = conn_query(
-        ctx->conn,
-        "SELECT p.oid, n.nspname, p.proname, p.proparallel, "
+    /* proparallel came with PostgreSQL 9.6, aggfinalmodify with 11: before,
+     * no PARALLEL and the default modify mode of the kind. Greenplum 6 has
+     * the combine, serial and deserial functions of 9.6. */
+    int v11 = conn_server_version(ctx->conn);
+    char *sql = xasprintf(
+        "SELECT p.oid, n.nspname, p.proname, %s AS proparallel, "
         "       pg_catalog.pg_get_userbyid(p.proowner) AS owner, "
         "       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment, "
         "       pg_catalog.pg_get_function_identity_arguments(p.oid) AS args, "
@@ -242,7 +259,7 @@ static Error *dump_meta_aggregates(MetaContext *ctx)
         "       pg_catalog.format_type(a.aggtranstype, NULL) AS stype, a.aggtransspace, "
         "       a.agginitval, "
         "       CASE WHEN a.aggfinalfn <> 0 THEN a.aggfinalfn::pg_catalog.text END AS finalfunc, "
-        "       a.aggfinalextra, a.aggfinalmodify, "
+        "       a.aggfinalextra, %s AS aggfinalmodify, "
         "       CASE WHEN a.aggcombinefn <> 0 THEN a.aggcombinefn::pg_catalog.text END "
         "         AS combinefunc, "
         "       CASE WHEN a.aggserialfn <> 0 THEN a.aggserialfn::pg_catalog.text END "
@@ -257,7 +274,7 @@ static Error *dump_meta_aggregates(MetaContext *ctx)
         "       a.aggmtransspace, a.aggminitval, "
         "       CASE WHEN a.aggmfinalfn <> 0 THEN a.aggmfinalfn::pg_catalog.text END "
         "         AS mfinalfunc, "
-        "       a.aggmfinalextra, a.aggmfinalmodify, "
+        "       a.aggmfinalextra, %s AS aggmfinalmodify, "
         "       son.nspname AS sortop_schema, so.oprname AS sortop "
         "FROM pg_catalog.pg_aggregate a "
         "JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid "
@@ -267,12 +284,16 @@ static Error *dump_meta_aggregates(MetaContext *ctx)
         "WHERE " CATALOG_USER_SCHEMA("n.nspname")
         " AND " NOT_EXTENSION_MEMBER("pg_proc", "p.oid")
         "ORDER BY p.oid",
-        &r);
+        v11 >= 90600 ? "p.proparallel" : "'u'::pg_catalog.\"char\"",
+        v11 >= 110000 ? "a.aggfinalmodify" : DEFAULT_MODIFY,
+        v11 >= 110000 ? "a.aggmfinalmodify" : DEFAULT_MODIFY);
+    Error *e = conn_query(ctx->conn, sql, &r);
+    free(sql);
     if (e)
         return e;
     AclSet *acls;
     e = meta_acl_load(ctx, "pg_catalog.pg_proc", "o.oid", "proacl", "o.proowner", 'f',
-                      "o.prokind = 'a'", &acls);
+                      v11 >= 110000 ? "o.prokind = 'a'" : "o.proisagg", &acls);
     if (e) {
         result_free(r);
         return e;
@@ -510,7 +531,10 @@ static Error *dump_meta_operators(MetaContext *ctx)
         const char *v;
         char *op = operator_name(ctx, schema, name);
         sb_reset(&sb);
-        sb_printf(&sb, "CREATE OPERATOR %s (\n    FUNCTION = %s", op, result_str(r, i, "func"));
+        /* FUNCTION came with PostgreSQL 13; PROCEDURE before (Greenplum 6). */
+        sb_printf(&sb, "CREATE OPERATOR %s (\n    %s = %s", op,
+                  conn_server_version(ctx->conn) >= 130000 ? "FUNCTION" : "PROCEDURE",
+                  result_str(r, i, "func"));
         if (left)
             sb_printf(&sb, ",\n    LEFTARG = %s", left);
         if (right)
@@ -776,14 +800,21 @@ const MetaType meta_opfamilies = {"opfamilies", dump_meta_opfamilies};
  * the locale of a non-libc provider lives changed over the versions: in
  * collcollate before PostgreSQL 15, colliculocale in 15 and 16, colllocale
  * from 17 (which adds the builtin provider); 16 added ICU rules. */
-#define COLLATION_QUERY(locale_cols)                                                 \
-    "SELECT c.oid, n.nspname, c.collname, c.collprovider, c.collisdeterministic, "   \
+#define COLLATION_QUERY(locale_cols) COLLATION_QUERY_OF("c.collprovider, c.collisdeterministic", \
+                                                      "c.collprovider", locale_cols)
+/* Before PostgreSQL 10 (Greenplum 6) every collation is a libc one, and
+ * CREATE COLLATION takes neither provider nor deterministic. */
+#define COLLATION_QUERY_94                                                           \
+    COLLATION_QUERY_OF("'c'::pg_catalog.\"char\" AS collprovider, true AS collisdeterministic", \
+                       "'c'::pg_catalog.\"char\"", "NULL AS locale, NULL AS rules")
+#define COLLATION_QUERY_OF(provider_cols, provider, locale_cols)                      \
+    "SELECT c.oid, n.nspname, c.collname, " provider_cols ", "                       \
     "       c.collcollate, c.collctype, " locale_cols ", "                           \
     "       pg_catalog.pg_get_userbyid(c.collowner) AS owner, "                      \
     "       pg_catalog.obj_description(c.oid, 'pg_collation') AS comment "           \
     "FROM pg_catalog.pg_collation c "                                                \
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace "                     \
-    "WHERE c.collprovider <> 'd' AND " CATALOG_USER_SCHEMA("n.nspname")              \
+    "WHERE " provider " <> 'd' AND " CATALOG_USER_SCHEMA("n.nspname")               \
     " AND " NOT_EXTENSION_MEMBER("pg_collation", "c.oid")                            \
     "ORDER BY c.oid"
 
@@ -794,7 +825,9 @@ static Error *dump_meta_collations(MetaContext *ctx)
         version >= 170000   ? COLLATION_QUERY("c.colllocale AS locale, c.collicurules AS rules")
         : version >= 160000 ? COLLATION_QUERY("c.colliculocale AS locale, c.collicurules AS rules")
         : version >= 150000 ? COLLATION_QUERY("c.colliculocale AS locale, NULL AS rules")
-                            : COLLATION_QUERY("NULL AS locale, NULL AS rules");
+        : version >= 100000 ? COLLATION_QUERY("NULL AS locale, NULL AS rules")
+                            : COLLATION_QUERY_94;
+    bool has_provider = version >= 100000;
     Result *r;
     Error *e = conn_query(ctx->conn, sql, &r);
     if (e)
@@ -810,10 +843,13 @@ static Error *dump_meta_collations(MetaContext *ctx)
         char provider = result_str(r, i, "collprovider")[0];
         bool libc = provider == 'c';
         sb_reset(&sb);
-        sb_printf(&sb, "CREATE COLLATION %s (provider = %s", q,
-                  libc ? "libc" : provider == 'i' ? "icu" : "builtin");
+        if (has_provider)
+            sb_printf(&sb, "CREATE COLLATION %s (provider = %s, ", q,
+                      libc ? "libc" : provider == 'i' ? "icu" : "builtin");
+        else
+            sb_printf(&sb, "CREATE COLLATION %s (", q);
         if (!result_bool(r, i, "collisdeterministic"))
-            sb_append(&sb, ", deterministic = false");
+            sb_append(&sb, "deterministic = false, ");
         const char *collate = opt_str(r, i, "collcollate");
         const char *ctype = opt_str(r, i, "collctype");
         const char *locale = libc ? NULL : opt_str(r, i, "locale");
@@ -821,12 +857,12 @@ static Error *dump_meta_collations(MetaContext *ctx)
             locale = collate;
         if (!libc || (collate && ctype && strcmp(collate, ctype) == 0)) {
             char *lit = conn_quote_literal(ctx->conn, libc ? collate : locale ? locale : "");
-            sb_printf(&sb, ", locale = %s", lit);
+            sb_printf(&sb, "locale = %s", lit);
             free(lit);
         } else {
             char *a = conn_quote_literal(ctx->conn, collate ? collate : "");
             char *b = conn_quote_literal(ctx->conn, ctype ? ctype : "");
-            sb_printf(&sb, ", lc_collate = %s, lc_ctype = %s", a, b);
+            sb_printf(&sb, "lc_collate = %s, lc_ctype = %s", a, b);
             free(a);
             free(b);
         }

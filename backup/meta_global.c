@@ -184,7 +184,7 @@ static Error *dump_roles(MetaContext *ctx)
         "       %s AS rolpassword, a.rolvaliduntil::pg_catalog.text AS rolvaliduntil, "
         "       pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment "
         "FROM %s a WHERE a.rolname !~ '^pg_' "
-        "ORDER BY a.rolname COLLATE \"C\"",
+        "ORDER BY a.rolname::pg_catalog.text COLLATE \"C\"",
         v >= 90500 ? "a.rolbypassrls" : "false", authid ? "a.rolpassword" : "NULL::pg_catalog.text",
         authid ? "pg_catalog.pg_authid" : "pg_catalog.pg_roles");
     e = conn_query(ctx->conn, sql, &r);
@@ -257,8 +257,8 @@ static Error *dump_memberships(MetaContext *ctx)
         "WHERE um.rolname !~ '^pg_' "
         /* A grant by a superuser first: on PostgreSQL 16 a grantor needs
          * ADMIN on the role, which a later grant may be what gives it. */
-        "ORDER BY COALESCE(ug.rolsuper, true) DESC, ur.rolname COLLATE \"C\", "
-        "         um.rolname COLLATE \"C\", ug.rolname COLLATE \"C\"",
+        "ORDER BY COALESCE(ug.rolsuper, true) DESC, ur.rolname::pg_catalog.text COLLATE \"C\", "
+        "         um.rolname::pg_catalog.text COLLATE \"C\", ug.rolname::pg_catalog.text COLLATE \"C\"",
         v >= 160000 ? "m.inherit_option" : "NULL::pg_catalog.bool",
         v >= 160000 ? "m.set_option" : "NULL::pg_catalog.bool");
     Result *r;
@@ -312,7 +312,7 @@ static Error *dump_tablespaces(MetaContext *ctx)
         "       pg_catalog.array_to_string(t.spcoptions, ', ') AS options, "
         "       pg_catalog.shobj_description(t.oid, 'pg_tablespace') AS comment "
         "FROM pg_catalog.pg_tablespace t WHERE t.spcname !~ '^pg_' "
-        "ORDER BY t.spcname COLLATE \"C\"",
+        "ORDER BY t.spcname::pg_catalog.text COLLATE \"C\"",
         &r);
     if (e)
         return error_prefix(e, "could not read tablespaces");
@@ -370,7 +370,7 @@ static Error *load_settings(MetaContext *ctx, Result **out)
         "     pg_catalog.unnest(s.setconfig) WITH ORDINALITY c(item, ord) "
         "WHERE s.setdatabase = 0 OR s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d "
         "                                            WHERE d.datname = pg_catalog.current_database()) "
-        "ORDER BY 1, r.rolname COLLATE \"C\", c.ord",
+        "ORDER BY 1, r.rolname::pg_catalog.text COLLATE \"C\", c.ord",
         out);
     return e ? error_prefix(e, "could not read role and database settings") : NULL;
 }

@@ -33,22 +33,29 @@ static Error *dump_indexes(MetaContext *ctx)
     Result *r;
     Error *e = conn_query_params(
         ctx->conn,
+        /* The definition only of the indexes written here: deparsing
+         * costs more than the rest of the row, and with a primary key per
+         * table most indexes are a constraint's. */
         "SELECT i.indrelid, i.indexrelid, h.inhparent, ic.relname, n.nspname, "
-        "       pg_catalog.pg_get_indexdef(i.indexrelid) AS def, "
-        "       pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment, "
-        "       EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c "
-        "               WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x') "
-        "               AND c.conrelid = i.indrelid) AS constraint_index, "
+        "       CASE WHEN NOT x.constraint_index "
+        "            THEN pg_catalog.pg_get_indexdef(i.indexrelid) END AS def, "
+        "       ds.description AS comment, x.constraint_index, "
         "       pn.nspname AS parent_schema, pc.relname AS parent_name, ic.relkind, "
         "       CASE WHEN ic.reltablespace <> 0 THEN ts.spcname END AS tablespace, "
-        "       pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS pred "
+        "       CASE WHEN NOT x.constraint_index "
+        "            THEN pg_catalog.pg_get_expr(i.indpred, i.indrelid) END AS pred "
         "FROM pg_catalog.pg_index i "
+        "CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c "
+        "       WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x') "
+        "       AND c.conrelid = i.indrelid) AS constraint_index) x "
         "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "
         "LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = ic.reltablespace "
         "LEFT JOIN pg_catalog.pg_inherits h ON h.inhrelid = i.indexrelid "
         "LEFT JOIN pg_catalog.pg_class pc ON pc.oid = h.inhparent "
         "LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+        "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid "
+        "     AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0 "
         "WHERE i.indrelid = ANY($1::pg_catalog.oid[]) "
         "ORDER BY i.indrelid, ic.relname",
         1, params, &r);
@@ -61,7 +68,7 @@ static Error *dump_indexes(MetaContext *ctx)
                               "FROM pg_catalog.pg_index i "
                               "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indexrelid "
                               "WHERE i.indrelid = ANY($1::pg_catalog.oid[]) "
-                              "  AND a.attstattarget >= 0 "
+                              "  AND a.attstattarget >= 0 AND a.attnum > 0 "
                               "ORDER BY a.attrelid, a.attnum",
                               1, params, &stats);
     free(oids);
@@ -77,6 +84,11 @@ static Error *dump_indexes(MetaContext *ctx)
         const TableInfo *t =
             meta_table(ctx, (uint32_t)strtoul(result_str(r, i, "indrelid"), NULL, 10));
         if (!t)
+            continue;
+        /* Greenplum 6 (before PostgreSQL 11 there is no ATTACH PARTITION):
+         * a partition's index is made by its root's CREATE INDEX or key
+         * constraint, which recurses. */
+        if (!result_isnull(r, i, "parent_name") && conn_server_version(ctx->conn) < 110000)
             continue;
         const char *schema = result_str(r, i, "nspname");
         const char *name = result_str(r, i, "relname");

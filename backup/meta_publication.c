@@ -138,9 +138,11 @@ static Error *dump_publication_tables(MetaContext *ctx, const Result *pubs, cons
     return e;
 }
 
+/* Publications and subscriptions came with PostgreSQL 10: Greenplum 6 has
+ * neither. */
 static Error *dump_publications(MetaContext *ctx)
 {
-    if (filtered(ctx))
+    if (filtered(ctx) || conn_server_version(ctx->conn) < 100000)
         return NULL;
     int v = conn_server_version(ctx->conn);
     Result *r;
@@ -184,7 +186,7 @@ static Error *dump_publications(MetaContext *ctx)
 
 static Error *dump_subscriptions(MetaContext *ctx)
 {
-    if (filtered(ctx))
+    if (filtered(ctx) || conn_server_version(ctx->conn) < 100000)
         return NULL;
     int v = conn_server_version(ctx->conn);
     Result *r;

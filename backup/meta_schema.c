@@ -7,6 +7,18 @@
 
 #include "metadata.h"
 
+/* The public schema's initial ACL: recorded in pg_init_privs since
+ * PostgreSQL 9.6; before (Greenplum 6) it is always the bootstrap
+ * superuser's default plus USAGE and CREATE for PUBLIC. */
+#define INITIAL_ACL_INIT_PRIVS                                                   \
+    "(SELECT i.initprivs FROM pg_catalog.pg_init_privs i "                       \
+    "         WHERE i.objoid = n.oid "                                           \
+    "         AND i.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass " \
+    "         AND i.objsubid = 0)"
+#define INITIAL_ACL_94                                                                     \
+    "pg_catalog.array_append(pg_catalog.acldefault('n', 10), "                             \
+    "('=UC/' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(10)))::pg_catalog.aclitem)"
+
 static Error *dump_schemas(MetaContext *ctx)
 {
     Result *r;
@@ -16,17 +28,15 @@ static Error *dump_schemas(MetaContext *ctx)
         "SELECT n.oid, n.nspname, pg_catalog.pg_get_userbyid(n.nspowner) AS owner, "
         "       n.nspowner = %s AS initial_owner, "
         "       pg_catalog.obj_description(n.oid, 'pg_namespace') AS comment, "
-        "       COALESCE(n.nspacl = (SELECT i.initprivs FROM pg_catalog.pg_init_privs i "
-        "         WHERE i.objoid = n.oid "
-        "         AND i.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass "
-        "         AND i.objsubid = 0), false) AS initial_acl "
+        "       COALESCE(n.nspacl = %s, false) AS initial_acl "
         "FROM pg_catalog.pg_namespace n "
         "WHERE " CATALOG_USER_SCHEMA("n.nspname")
         " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
         "   WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass "
         "   AND d.objid = n.oid AND d.deptype = 'e') "
         "ORDER BY n.nspname",
-        conn_server_version(ctx->conn) >= 150000 ? "6171" : "10");
+        conn_server_version(ctx->conn) >= 150000 ? "6171" : "10",
+        conn_server_version(ctx->conn) >= 90600 ? INITIAL_ACL_INIT_PRIVS : INITIAL_ACL_94);
     Error *e = conn_query(ctx->conn, sql, &r);
     free(sql);
     if (e)

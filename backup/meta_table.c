@@ -67,9 +67,16 @@ static Error *query_indexed(MetaContext *ctx, const char *sql, const char *oids,
     return e;
 }
 
+/* A query with the one column the row index needs and no rows. */
+#define NO_ROWS_94(col) \
+    "SELECT 0::pg_catalog.oid AS " col " WHERE $1::pg_catalog.oid[] IS NULL AND false"
+
 /* The queries, each for every relation of the kind at once ($1: their oids). */
 static Error *load_extras(MetaContext *ctx, const char *oids, const char *relkinds, RelExtras *x)
 {
+    /* Before PostgreSQL 10 (Greenplum 6) there are no identity columns, no
+     * pg_sequence and no PostgreSQL partitioning: those queries find no rows. */
+    bool v10 = conn_server_version(ctx->conn) >= 100000;
     Error *e = query_indexed(
         ctx,
         "SELECT c.conrelid, c.conname, pg_catalog.pg_get_constraintdef(c.oid) AS def, "
@@ -79,7 +86,12 @@ static Error *load_extras(MetaContext *ctx, const char *oids, const char *relkin
         "  AND c.conrelid = ANY($1::pg_catalog.oid[]) "
         "ORDER BY c.conrelid, c.conname",
         oids, &x->checks, &x->checks_ix, "conrelid");
-    if (!e)
+    if (!e && !v10)
+        e = query_indexed(ctx, NO_ROWS_94("attrelid"), oids, &x->identity, &x->identity_ix,
+                          "attrelid");
+    if (!e && !v10)
+        e = query_indexed(ctx, NO_ROWS_94("oid"), oids, &x->parts, &x->parts_ix, "oid");
+    if (!e && v10)
         e = query_indexed(
             ctx,
             "SELECT d.refobjid AS attrelid, a.attname, n.nspname, c.relname, "
@@ -95,7 +107,7 @@ static Error *load_extras(MetaContext *ctx, const char *oids, const char *relkin
             "  AND d.deptype = 'i' AND d.refobjid = ANY($1::pg_catalog.oid[]) "
             "ORDER BY d.refobjid",
             oids, &x->identity, &x->identity_ix, "attrelid");
-    if (!e)
+    if (!e && v10)
         e = query_indexed(
             ctx,
             "SELECT c.oid, "
@@ -117,19 +129,21 @@ static Error *load_extras(MetaContext *ctx, const char *oids, const char *relkin
             "ORDER BY i.inhrelid, i.inhseqno",
             oids, &x->parents, &x->parents_ix, "inhrelid");
     /* Options one per row, in the order of their array (the restored array
-     * then has the same order), values quoted here with libpq. */
+     * then has the same order), values quoted here with libpq. Rows without
+     * options are left out before the function is called: called for each
+     * of 10,000 tables' columns it cost more than the rest of the query. */
     if (!e)
         e = query_indexed(
             ctx,
             "SELECT c.oid AS relid, 1 AS kind, o.name, o.value, o.ord "
             "FROM pg_catalog.pg_class c, "
             "     pg_catalog.pg_options_to_table(c.reloptions) WITH ORDINALITY o(name, value, ord) "
-            "WHERE c.oid = ANY($1::pg_catalog.oid[]) "
+            "WHERE c.oid = ANY($1::pg_catalog.oid[]) AND c.reloptions IS NOT NULL "
             "UNION ALL "
             "SELECT c.oid, 2, o.name, o.value, o.ord "
             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid, "
             "     pg_catalog.pg_options_to_table(tc.reloptions) WITH ORDINALITY o(name, value, ord) "
-            "WHERE c.oid = ANY($1::pg_catalog.oid[]) "
+            "WHERE c.oid = ANY($1::pg_catalog.oid[]) AND tc.reloptions IS NOT NULL "
             "UNION ALL "
             "SELECT f.ftrelid, 3, o.name, o.value, o.ord "
             "FROM pg_catalog.pg_foreign_table f, "
@@ -144,11 +158,13 @@ static Error *load_extras(MetaContext *ctx, const char *oids, const char *relkin
             "FROM pg_catalog.pg_attribute a, "
             "     pg_catalog.pg_options_to_table(a.attoptions) WITH ORDINALITY o(name, value, ord) "
             "WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
+            "  AND a.attoptions IS NOT NULL "
             "UNION ALL "
             "SELECT a.attrelid, a.attnum, 2, o.name, o.value, o.ord "
             "FROM pg_catalog.pg_attribute a, "
             "     pg_catalog.pg_options_to_table(a.attfdwoptions) WITH ORDINALITY o(name, value, ord) "
             "WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
+            "  AND a.attfdwoptions IS NOT NULL "
             "ORDER BY 1, 2, 3, 6",
             oids, &x->colopts, &x->colopts_ix, "attrelid");
     if (!e)
@@ -195,7 +211,7 @@ static Error *load_extras(MetaContext *ctx, const char *oids, const char *relkin
         char *where = xasprintf(
             "o.attnum > 0 AND NOT o.attisdropped AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
             "WHERE c.oid = o.attrelid AND c.relkind = ANY ('{%s}'::pg_catalog.\"char\"[]) "
-            "AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace)",
+            "AND c.relnamespace <> 11)", /* pg_catalog (no regnamespace before 9.5) */
             relkinds);
         e = meta_acl_load(ctx, "pg_catalog.pg_attribute",
                           "o.attrelid::pg_catalog.text || '.' || o.attnum::pg_catalog.text", "attacl",
@@ -593,7 +609,12 @@ static void append_create_matview(MetaContext *ctx, StrBuf *sb, const TableInfo 
         len--;
     sb_append(sb, " AS\n");
     sb_append_len(sb, def, len);
-    sb_append(sb, "\n  WITH NO DATA;\n");
+    sb_append(sb, "\n  WITH NO DATA");
+    /* Greenplum and Cloudberry: the distribution follows WITH NO DATA. */
+    const char *dist = x->gs ? strstr(gp_table_clause(x->gs, t->oid), "\nDISTRIBUTED ") : NULL;
+    if (dist)
+        sb_append(sb, dist);
+    sb_append(sb, ";\n");
     append_column_alters(ctx, sb, t, x, LISTED_NONE);
 }
 
@@ -708,7 +729,8 @@ static Error *dump_relations(MetaContext *ctx, const char *relkinds, const char 
         snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%c", i ? "," : "",
                  relkinds[i]);
     e = load_extras(ctx, oids.data, kinds, &x);
-    if (!e && strchr(relkinds, 'r'))
+    /* (Materialized views for their distribution.) */
+    if (!e && (strchr(relkinds, 'r') || strchr(relkinds, 'm')))
         e = gp_load_table_storage(ctx, &x.gs);
     if (e)
         goto done;

@@ -114,7 +114,7 @@ static Error *dump_views(MetaContext *ctx)
                           'c',
                           "o.attnum > 0 AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
                           "WHERE c.oid = o.attrelid AND c.relkind = 'v' "
-                          "AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace)",
+                          "AND c.relnamespace <> 11)", /* pg_catalog (no regnamespace before 9.5) */
                           &colacls);
     if (e)
         goto done;

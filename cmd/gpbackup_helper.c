@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -47,6 +48,9 @@ typedef struct HelperOptions {
     const char *checksums;       /* the raw --checksums list, or NULL */
     char expected[CHECKSUM_HEX_LEN + 1]; /* this content's entry of it */
     const char *error_file;      /* set only once known to be absolute */
+    const char **print_files;    /* --print-file, in the order given */
+    size_t nprint_files;
+    bool missing_ok;
     bool help;
     bool version;
 } HelperOptions;
@@ -59,6 +63,8 @@ enum {
     OPT_CONTENT,
     OPT_CHECKSUMS,
     OPT_ERROR_FILE,
+    OPT_PRINT_FILE,
+    OPT_MISSING_OK,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -71,6 +77,8 @@ static const struct option long_options[] = {
     {"content", required_argument, NULL, OPT_CONTENT},
     {"checksums", required_argument, NULL, OPT_CHECKSUMS},
     {"error-file", required_argument, NULL, OPT_ERROR_FILE},
+    {"print-file", required_argument, NULL, OPT_PRINT_FILE},
+    {"missing-ok", no_argument, NULL, OPT_MISSING_OK},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0}};
@@ -83,6 +91,7 @@ static const char usage_text[] =
     "Usage:\n"
     "  " PROGRAM " --backup-file PATH [OPTION]...   < COPY output\n"
     "  " PROGRAM " --restore-file PATH [OPTION]...  > COPY input\n"
+    "  " PROGRAM " --content N --print-file PATH... [--missing-ok]\n"
     "\n"
     "Options:\n"
     "  --backup-file PATH         compress standard input into PATH (absolute), then\n"
@@ -96,6 +105,9 @@ static const char usage_text[] =
     "                             file; this content's entry must be present\n"
     "  --error-file PATH          on failure, also write the error message to PATH\n"
     "                             (absolute); a successful run removes it\n"
+    "  --print-file PATH          one per content -1, 0, 1, ... in that order: print\n"
+    "                             this content's file as one CSV row (content, text)\n"
+    "  --missing-ok               with --print-file: print nothing for an absent file\n"
     "  --help, --version\n"
     "\n"
     "Exit status: 0 success, 1 failed, 2 invalid command line.\n";
@@ -179,6 +191,17 @@ static Error *options_parse(int argc, char **argv, HelperOptions *o)
         case OPT_ERROR_FILE:
             e = set_path("error-file", optarg, &o->error_file);
             break;
+        case OPT_PRINT_FILE: {
+            const char *p = NULL;
+            if (!(e = set_path("print-file", optarg, &p))) {
+                o->print_files = xrealloc(o->print_files, (o->nprint_files + 1) * sizeof(char *));
+                o->print_files[o->nprint_files++] = p;
+            }
+            break;
+        }
+        case OPT_MISSING_OK:
+            o->missing_ok = true;
+            break;
         case OPT_COMPRESSION:
             /* codec_parse's hint lists the valid types: keep it. */
             if (o->codec_given)
@@ -226,6 +249,19 @@ static Error *options_parse(int argc, char **argv, HelperOptions *o)
     if (o->backup_file && o->restore_file)
         return usage_error(ERROR_NEW(ERR_USAGE, "options --backup-file and --restore-file "
                                                 "cannot be used together"));
+    if (o->nprint_files && (o->backup_file || o->restore_file || o->error_file ||
+                            o->codec_given || o->level_given || o->checksums))
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --print-file can only be used with "
+                                                "--content and --missing-ok"));
+    if (o->missing_ok && !o->nprint_files)
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --missing-ok can only be used with "
+                                                "--print-file"));
+    if (o->nprint_files) {
+        if ((size_t)o->content + 1 >= o->nprint_files)
+            return usage_error(ERROR_NEW(ERR_USAGE, "no --print-file for content %d: %zu given",
+                                         o->content, o->nprint_files));
+        return NULL;
+    }
     if (!o->backup_file && !o->restore_file)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --backup-file or --restore-file is required"));
     if (o->restore_file && o->level_given)
@@ -444,6 +480,45 @@ static Error *run_restore(const HelperOptions *o)
     return err;
 }
 
+/* ---- Printing a file ----------------------------------------------------- */
+
+/* The coordinator cannot read a segment's files (pg_read_file takes no
+ * absolute path before PostgreSQL 11, and Greenplum 6 is 9.4): it loads
+ * them through COPY ... FROM PROGRAM ON SEGMENT running this mode. */
+static Error *run_print(const HelperOptions *o)
+{
+    const char *path = o->print_files[o->content + 1];
+    struct stat st;
+    if (o->missing_ok && lstat(path, &st) != 0 && errno == ENOENT)
+        return NULL;
+    int fd;
+    Error *e = file_open_read_regular(path, &fd);
+    if (e)
+        return e;
+    char *buf = xmalloc(HELPER_PRINT_MAX);
+    size_t len = 0;
+    while (len < HELPER_PRINT_MAX) {
+        ssize_t r = read(fd, buf + len, HELPER_PRINT_MAX - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            e = ERROR_NEW(ERR_IO, "could not read file \"%s\": %s", path, strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    if (!e) {
+        char *row = helper_print_row(o->content, buf, len);
+        e = write_stdout(row, strlen(row));
+        free(row);
+    }
+    free(buf);
+    return e;
+}
+
 /* ---- Reporting ---------------------------------------------------------- */
 
 /* Write text to path through a temporary file of a fresh, unguessable name
@@ -534,7 +609,8 @@ int main(int argc, char **argv)
     if (o.error_file)
         file_remove(o.error_file);
 
-    e = o.backup_file ? run_backup(&o) : run_restore(&o);
+    e = o.nprint_files ? run_print(&o) : o.backup_file ? run_backup(&o) : run_restore(&o);
+    free(o.print_files);
     if (e) {
         report(e, &o);
         error_free(e);

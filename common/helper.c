@@ -377,3 +377,37 @@ char *helper_restore_command(const char *helper_path, const char *path, CodecTyp
         append_arg(&sb, "error-file", error_path);
     return sb_steal(&sb);
 }
+
+char *helper_print_command(const char *helper_path, const char *content_arg,
+                           const char *const *paths, size_t n, bool missing_ok)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    char *q = helper_shell_quote(helper_path);
+    sb_append(&sb, q);
+    free(q);
+    append_arg(&sb, "content", content_arg);
+    for (size_t i = 0; i < n; i++)
+        append_arg(&sb, "print-file", paths[i]);
+    if (missing_ok)
+        sb_append(&sb, " '--missing-ok'");
+    return sb_steal(&sb);
+}
+
+char *helper_print_row(int content, const char *body, size_t len)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "%d,\"", content);
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (body[i] != '"')
+            continue;
+        sb_append_len(&sb, body + start, i + 1 - start);
+        sb_append(&sb, "\"");
+        start = i + 1;
+    }
+    sb_append_len(&sb, body + start, len - start);
+    sb_append(&sb, "\"\n");
+    return sb_steal(&sb);
+}

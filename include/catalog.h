@@ -56,6 +56,8 @@ typedef struct TableInfo {
     char *copy_columns;  /* "(\"a\", \"b\")": every column COPY reads and writes */
     uint64_t size;       /* bytes on disk (table + TOAST), for scheduling and ETA */
     bool replicated;     /* Greenplum/Cloudberry: DISTRIBUTED REPLICATED */
+    bool no_data;        /* Greenplum 6: no rows to copy of its own (an external table, or
+                          * a member of a partitioned table, whose root's COPY has its rows) */
     uint32_t filenode;   /* relfilenode under the snapshot */
     int natts;           /* relnatts under the snapshot */
     char *attnums;       /* "{1,2,4}": attribute numbers of the copied columns */

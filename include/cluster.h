@@ -77,23 +77,37 @@ char *cluster_copy_to_sql(const ServerInfo *srv, const char *qualified, const ch
 char *cluster_copy_from_sql(const ServerInfo *srv, const char *qualified, const char *columns,
                             const char *program_literal, bool on_segment);
 
-/* The query that reads one small file per segment (the helpers' sidecars)
- * on every primary segment at once: parameter $1 is a text[] whose element
- * 1 is the coordinator's path and element c + 2 content c's; returns
- * (content, body). On PostgreSQL only element 1 is read, by the server. */
+/* PostgreSQL (--server-side): the query that reads the coordinator's small
+ * file through pg_read_file: parameter $1 is a text[] whose element 1 is
+ * its path; returns (content, body). On MPP servers the query that
+ * pg_read_file would need (through gp_dist_random('gp_id') on every
+ * segment); it is not used there (see cluster_read_helper_files). */
 const char *cluster_read_files_sql(const ServerInfo *srv);
 
-/* Run that query with paths[0] the coordinator's and paths[c + 1] content
- * c's, and append each body read to out, ordered by content (on MPP the
- * segments', on PostgreSQL the coordinator's). With missing_ok absent files
- * are skipped, else they are an error. Files larger than 1 MiB are cut. */
-Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *const *paths,
-                                 size_t n, bool missing_ok, StrList *out);
+/* Read one small file per segment, paths[0] the coordinator's and
+ * paths[c + 1] content c's, and append each body read to out, ordered by
+ * content (on MPP the segments', on PostgreSQL the coordinator's). With
+ * missing_ok absent files are skipped, else they are an error. Files
+ * larger than 1 MiB are cut. The connection must be in a transaction.
+ * PostgreSQL: pg_read_file (cluster_read_files_sql). MPP: every segment
+ * runs helper_path's --print-file mode through COPY ... FROM PROGRAM ON
+ * SEGMENT into a temporary table, inside a savepoint rolled back after:
+ * pg_read_file refuses absolute paths outside the data directory on
+ * Greenplum 6. */
+Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *helper_path,
+                                 const char *const *paths, size_t n, bool missing_ok,
+                                 StrList *out);
 
 /* After a failed COPY ... PROGRAM (the transaction back at a savepoint):
  * read the helpers' error files (paths as for cluster_read_helper_files)
  * and add their text to e's detail, after the server's own. Returns e. */
-Error *cluster_add_helper_errors(Conn *c, const ServerInfo *srv, const char *const *paths,
-                                 size_t n, Error *e);
+/* MPP: make the temporary table cluster_read_helper_files loads into, on a
+ * connection that is not in a transaction: a READ ONLY transaction (the
+ * backup's) may write a temporary table but not create the session's
+ * temporary schema. Nothing to do on PostgreSQL. */
+Error *cluster_prepare_session(Conn *c, const ServerInfo *srv);
+
+Error *cluster_add_helper_errors(Conn *c, const ServerInfo *srv, const char *helper_path,
+                                 const char *const *paths, size_t n, Error *e);
 
 #endif

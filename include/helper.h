@@ -66,6 +66,23 @@ char *helper_restore_command(const char *helper_path, const char *path, CodecTyp
                              const char *content_arg, const int *contents,
                              char *const *checksums, size_t n, const char *error_path);
 
+/* The program string for COPY ... FROM PROGRAM ON SEGMENT that reads back
+ * small files the helpers wrote (sidecars, error files) on every segment:
+ * --content <SEGID>, then --print-file PATH for content -1, 0, 1, ... in
+ * that order (paths[c + 1] is content c's; the helper prints the one of its
+ * own content), and --missing-ok to print nothing for an absent file
+ * instead of failing. Every argument is shell-quoted. Caller owns. */
+char *helper_print_command(const char *helper_path, const char *content_arg,
+                           const char *const *paths, size_t n, bool missing_ok);
+
+/* What --print-file writes to standard output: one CSV row, the content
+ * and the file's text as a quoted field (quotes doubled), ending in a
+ * newline: COPY ... WITH CSV reads it as (content, body). Caller owns. */
+char *helper_print_row(int content, const char *body, size_t len);
+
+/* The largest file --print-file prints (longer ones are cut). */
+#define HELPER_PRINT_MAX (1024 * 1024)
+
 /* A segment content id as the helper accepts it: -1 or a non-negative int,
  * plain decimal without sign or leading zeros. ERR_USAGE otherwise. */
 Error *helper_content_parse(const char *s, int *out);

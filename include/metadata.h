@@ -177,4 +177,18 @@ extern const MetaType meta_gp_objects;
 
 void metadata_context_free(MetaContext *ctx);
 
+/* Version branches, pure (test/unit/meta_version_test.c). server_version
+ * is conn_server_version(): Greenplum 6 is 9.4 (90400-90499). */
+
+/* CREATE SEQUENCE with every parameter (numbers as the server prints them;
+ * qualified and type already quoted/formatted); "AS type" only from
+ * PostgreSQL 10 on, where CREATE SEQUENCE takes it. Caller owns. */
+char *meta_sequence_create_sql(int server_version, const char *qualified, const char *type,
+                               const char *start, const char *increment, const char *min,
+                               const char *max, const char *cache, bool cycle);
+
+/* pg_proc's kind of routine for alias p: p.prokind (PostgreSQL 11+), or
+ * from proisagg/proiswindow before ('a', 'w', 'f'). */
+const char *meta_prokind_expr(int server_version);
+
 #endif

@@ -90,6 +90,18 @@ Error *snapshot_check_table(Conn *c, const TableIdentity *t, char **change);
 Error *snapshot_begin_table(Conn *worker, const char *snapshot_id, const ServerInfo *srv,
                             const TableIdentity *t, bool *busy, bool *gone, char **change);
 
+/* Worker, in one round trip, for n small tables copied in one transaction:
+ * a transaction that imports the snapshot, one NOWAIT lock statement for
+ * all n, and the check of snapshot_check_table for each (changes[i] as
+ * *change there; caller owns; changes has n slots). When any table is busy
+ * or gone, *retry is set and no error is returned: the transaction is
+ * aborted and must be rolled back, and the caller starts each table on its
+ * own with snapshot_begin_table, which tells which one it was. Every
+ * transaction imports the same snapshot, so a batch reads its tables as of
+ * the same instant as single-table transactions do. */
+Error *snapshot_begin_batch(Conn *worker, const char *snapshot_id, const ServerInfo *srv,
+                            const TableIdentity *tables, size_t n, bool *retry, char **changes);
+
 /* Greenplum: the query that lists DDL recorded in pg_stat_last_operation
  * for the tables $1 (oid[]) since $2 (timestamptz). Pure; unit-tested. */
 const char *snapshot_last_operation_sql(void);

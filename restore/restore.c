@@ -1016,7 +1016,8 @@ static Error *helper_errors(Conn *c, const RestoreState *s, const char *errpath_
         paths[k] = str_replace_all(p1, "<SEG_DATA_DIR>", datadir ? datadir : "");
         free(p1);
     }
-    e = cluster_add_helper_errors(c, &s->server, (const char *const *)paths, n, e);
+    e = cluster_add_helper_errors(c, &s->server, s->helper_path, (const char *const *)paths, n,
+                                  e);
     for (size_t k = 0; k < n; k++)
         free(paths[k]);
     free(paths);

@@ -5,7 +5,24 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "helper.h"
 #include "log.h"
+
+/* The temporary table the segments' files are loaded into (MPP). */
+#define HELPER_FILES_TABLE "pg_temp.gpbackup_helper_files"
+#define HELPER_FILES_CREATE                                                             \
+    "CREATE TEMPORARY TABLE IF NOT EXISTS " HELPER_FILES_TABLE " (content pg_catalog.int4, " \
+    "body pg_catalog.text) DISTRIBUTED RANDOMLY"
+
+Error *cluster_prepare_session(Conn *c, const ServerInfo *srv)
+{
+    if (!cluster_is_mpp(srv))
+        return NULL;
+    Error *e = conn_exec(c, "SET client_min_messages = warning; " HELPER_FILES_CREATE
+                            "; RESET client_min_messages");
+    return e ? error_prefix(e, "could not prepare the session for reading the helpers' files")
+             : NULL;
+}
 #include "util.h"
 
 bool cluster_is_mpp(const ServerInfo *srv)
@@ -228,9 +245,51 @@ static char *array_literal(const char *const *items, size_t n)
     return sb.data;
 }
 
-Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *const *paths,
-                                 size_t n, bool missing_ok, StrList *out)
+/* MPP: pg_read_file cannot read a segment's files (before PostgreSQL 11,
+ * Greenplum 6's 9.4 included, it refuses absolute paths outside the data
+ * directory, and --backup-dir is outside). Every segment runs the helper
+ * in its print mode instead, through COPY ... FROM PROGRAM ON SEGMENT into
+ * a temporary table made for the purpose, inside a savepoint that is
+ * rolled back: nothing is left behind, and a READ ONLY transaction may
+ * write a temporary table. */
+static Error *read_files_on_segments(Conn *c, const char *helper_path, const char *const *paths,
+                                     size_t n, bool missing_ok, StrList *out)
 {
+    char *prog = helper_print_command(helper_path, "<SEGID>", paths, n, missing_ok);
+    char *lit = conn_quote_literal(c, prog);
+    char *sql = xasprintf("SAVEPOINT gpbackup_read_files; "
+                          "SET LOCAL client_min_messages = warning; " HELPER_FILES_CREATE "; "
+                          "COPY " HELPER_FILES_TABLE " FROM PROGRAM %s WITH CSV ON SEGMENT",
+                          lit);
+    free(lit);
+    free(prog);
+    Error *e = conn_exec(c, sql);
+    free(sql);
+    Result *r = NULL;
+    if (!e)
+        e = conn_query(c, "SELECT content, body FROM " HELPER_FILES_TABLE " ORDER BY content", &r);
+    if (!e) {
+        for (int i = 0; i < result_rows(r); i++)
+            strlist_push(out, result_str(r, i, "body"));
+    }
+    result_free(r);
+    Error *re = conn_exec(c, "ROLLBACK TO SAVEPOINT gpbackup_read_files; "
+                             "RELEASE SAVEPOINT gpbackup_read_files");
+    if (!e)
+        e = re;
+    else
+        error_free(re);
+    return e;
+}
+
+Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *helper_path,
+                                 const char *const *paths, size_t n, bool missing_ok,
+                                 StrList *out)
+{
+    if (cluster_is_mpp(srv)) {
+        Error *e = read_files_on_segments(c, helper_path, paths, n, missing_ok, out);
+        return e ? error_prefix(e, "could not read gpbackup_helper's files") : NULL;
+    }
     char *arr = array_literal(paths, n);
     const char *params[2] = {arr, missing_ok ? "true" : "false"};
     Result *r;
@@ -245,11 +304,11 @@ Error *cluster_read_helper_files(Conn *c, const ServerInfo *srv, const char *con
     return NULL;
 }
 
-Error *cluster_add_helper_errors(Conn *c, const ServerInfo *srv, const char *const *paths,
-                                 size_t n, Error *e)
+Error *cluster_add_helper_errors(Conn *c, const ServerInfo *srv, const char *helper_path,
+                                 const char *const *paths, size_t n, Error *e)
 {
     StrList msgs = {0};
-    Error *re = cluster_read_helper_files(c, srv, paths, n, true, &msgs);
+    Error *re = cluster_read_helper_files(c, srv, helper_path, paths, n, true, &msgs);
     if (re) {
         log_debug("could not read the helpers' error files: %s", re->message);
         error_free(re);

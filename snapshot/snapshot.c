@@ -165,9 +165,12 @@ Error *snapshot_lock_tables(Conn *leader, const ServerInfo *srv, char *const *na
     return e;
 }
 
-/* current_setting(name, true) is NULL for settings a server does not have
- * (Greenplum 6 lacks some): count them as 0. */
-#define SETTING(name) "COALESCE(pg_catalog.current_setting('" name "', true), '0')::pg_catalog.int8"
+/* A setting the server does not have (Greenplum 6 lacks some) counts as 0.
+ * pg_settings, not current_setting(name, true): Greenplum 6 (PostgreSQL
+ * 9.4) has no missing_ok argument. */
+#define SETTING(name)                                                                  \
+    "COALESCE((SELECT setting FROM pg_catalog.pg_settings WHERE name = '" name "'), " \
+    "'0')::pg_catalog.int8"
 
 Error *snapshot_check_lock_capacity(Conn *leader, size_t nrelations)
 {
@@ -308,6 +311,20 @@ static char *check_sql(Conn *c, const TableIdentity *t)
 {
     char *name = conn_quote_literal(c, t->qualified);
     char *attnums = conn_quote_literal(c, t->attnums);
+    /* has_column_privilege returns NULL for a missing column from
+     * PostgreSQL 11 on; before (Greenplum 6) it answers from the table's
+     * privileges: no column check there (a dropped column fails the COPY,
+     * and Greenplum's pg_stat_last_operation reports the ALTER). */
+    if (conn_server_version(c) < 110000) {
+        char *sql = xasprintf(
+            "SELECT pg_catalog.to_regclass(%s)::pg_catalog.oid AS cur_oid, "
+            "       pg_catalog.pg_relation_filenode(%u::pg_catalog.oid) AS cur_filenode, "
+            "       false AS added, 0 AS dropped",
+            name, t->oid);
+        free(name);
+        free(attnums);
+        return sql;
+    }
     char *sql = xasprintf(
         "SELECT pg_catalog.to_regclass(%s)::pg_catalog.oid AS cur_oid, "
         "       pg_catalog.pg_relation_filenode(%u::pg_catalog.oid) AS cur_filenode, "
@@ -322,27 +339,33 @@ static char *check_sql(Conn *c, const TableIdentity *t)
     return sql;
 }
 
-static char *describe_change(const Result *r, const TableIdentity *t)
+static char *describe_change_row(const Result *r, int row, const TableIdentity *t)
 {
     char oid[16];
     snprintf(oid, sizeof oid, "%u", t->oid);
     StrBuf sb;
     sb_init(&sb);
-    if (result_isnull(r, 0, "cur_oid") || strcmp(result_str(r, 0, "cur_oid"), oid) != 0) {
+    if (result_isnull(r, row, "cur_oid") || strcmp(result_str(r, row, "cur_oid"), oid) != 0) {
         sb_append(&sb, "dropped and re-created");
     } else {
-        if (t->filenode && (uint32_t)strtoul(result_str(r, 0, "cur_filenode"), NULL, 10) != t->filenode)
+        if (t->filenode &&
+            (uint32_t)strtoul(result_str(r, row, "cur_filenode"), NULL, 10) != t->filenode)
             sb_append(&sb, "truncated or rewritten (TRUNCATE, VACUUM FULL, CLUSTER or a rewriting "
                            "ALTER TABLE)");
-        if (result_bool(r, 0, "added"))
+        if (result_bool(r, row, "added"))
             sb_printf(&sb, "%scolumns added", sb.len ? "; " : "");
-        if (result_int(r, 0, "dropped") > 0)
+        if (result_int(r, row, "dropped") > 0)
             sb_printf(&sb, "%scolumns dropped", sb.len ? "; " : "");
     }
     if (sb.len)
         return sb_steal(&sb);
     sb_free(&sb);
     return NULL;
+}
+
+static char *describe_change(const Result *r, const TableIdentity *t)
+{
+    return describe_change_row(r, 0, t);
 }
 
 Error *snapshot_check_table(Conn *c, const TableIdentity *t, char **change)
@@ -402,6 +425,107 @@ Error *snapshot_begin_table(Conn *worker, const char *snapshot_id, const ServerI
         return error_prefix(e, "could not start copying table %s", t->qualified);
     *change = describe_change(r, t);
     result_free(r);
+    return NULL;
+}
+
+/* Where a batch's tables are named in one statement, an error names none
+ * of them: the caller then starts each table on its own. */
+static bool batch_retryable(const Error *e)
+{
+    return strcmp(e->sqlstate, "55P03") == 0 || strcmp(e->sqlstate, "42P01") == 0;
+}
+
+Error *snapshot_begin_batch(Conn *worker, const char *snapshot_id, const ServerInfo *srv,
+                            const TableIdentity *tables, size_t n, bool *retry, char **changes)
+{
+    *retry = false;
+    for (size_t i = 0; i < n; i++)
+        changes[i] = NULL;
+    if (n == 0)
+        return NULL;
+    char *lit = conn_quote_literal(worker, snapshot_id);
+    char **names = xcalloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = (char *)(uintptr_t)tables[i].qualified;
+    char *lock = snapshot_lock_statement(srv, names, n, true);
+    free(names);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT %s; "
+                   "%s; ",
+              lit, lock);
+    free(lit);
+    free(lock);
+    /* The check of snapshot_check_table, one row per table, tagged with
+     * its position in the batch, as one query over a VALUES list: a
+     * UNION ALL of the single-table query costs more to plan than to run.
+     * It runs after the LOCK, so nothing can change between it and the
+     * copies. to_regclass is called on a literal, so that the server picks
+     * its own signature (cstring before PostgreSQL 14, text since). */
+    /* (No column checks before PostgreSQL 11: see check_sql.) */
+    bool v11 = conn_server_version(worker) >= 110000;
+    sb_printf(&sb, "SELECT v.i, v.cur_oid, "
+                   "       pg_catalog.pg_relation_filenode(v.o) AS cur_filenode, "
+                   "       %s "
+                   "         AS added, "
+                   "       %s "
+                   "         AS dropped "
+                   "FROM (VALUES ",
+              v11 ? "pg_catalog.has_column_privilege(v.o, v.next_att, 'SELECT') IS NOT NULL"
+                  : "false",
+              v11 ? "(SELECT pg_catalog.count(*) FROM pg_catalog.unnest(v.atts) a "
+                    "         WHERE pg_catalog.has_column_privilege(v.o, a, 'SELECT') IS NULL)"
+                  : "0");
+    for (size_t i = 0; i < n; i++) {
+        char *name = conn_quote_literal(worker, tables[i].qualified);
+        char *attnums = conn_quote_literal(worker, tables[i].attnums);
+        sb_printf(&sb,
+                  "%s(%zu, pg_catalog.to_regclass(%s)::pg_catalog.oid, %u::pg_catalog.oid, "
+                  "%d::pg_catalog.int2, %s::pg_catalog.int2[])",
+                  i ? ", " : "", i, name, tables[i].oid, tables[i].natts + 1, attnums);
+        free(name);
+        free(attnums);
+    }
+    sb_append(&sb, ") AS v(i, cur_oid, o, next_att, atts)");
+    Result *r;
+    Error *e = conn_query(worker, sb.data, &r);
+    sb_free(&sb);
+    if (e && batch_retryable(e)) {
+        error_free(e);
+        *retry = true;
+        return NULL;
+    }
+    if (e && strstr(e->message, "invalid snapshot identifier")) {
+        error_prefix(e, "the leader connection (connection 0) that holds the snapshot has ended; "
+                        "could not start copying tables");
+        return error_hint(e, "check the server log for why the leader's session ended, then run "
+                             "the backup again");
+    }
+    if (e)
+        return error_prefix(e, "could not start copying a batch of %zu tables (first %s)", n,
+                            tables[0].qualified);
+    int rows = result_rows(r);
+    bool *seen = xcalloc(n, sizeof *seen);
+    bool bad = (size_t)rows != n;
+    for (int row = 0; row < rows && !bad; row++) {
+        long long i = result_int(r, row, "i");
+        if (i < 0 || (size_t)i >= n || seen[i]) {
+            bad = true;
+            break;
+        }
+        seen[i] = true;
+        changes[i] = describe_change_row(r, row, &tables[i]);
+    }
+    free(seen);
+    result_free(r);
+    if (bad) {
+        for (size_t k = 0; k < n; k++) {
+            free(changes[k]);
+            changes[k] = NULL;
+        }
+        return ERROR_NEW(ERR_INTERNAL, "the check of a batch of %zu tables returned %d rows", n,
+                         rows);
+    }
     return NULL;
 }
 

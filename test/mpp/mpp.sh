@@ -34,6 +34,24 @@ chmod 755 "$MPP_TMP/bin" "$MPP_TMP/bin/gpbackup_helper"
 HELPER="$MPP_TMP/bin/gpbackup_helper"
 trap '[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$MPP_TMP"' EXIT
 
+# gpbackup and gprestore run as the cluster's OS user, as they do in real
+# use: with --single-backup-dir the coordinator's files and the segments'
+# share one directory, which a root-owned run would make unwritable for
+# the segments (directories are created 0700).
+if [ "$(id -u)" = 0 ] && [ "$OS_USER" != root ]; then
+    mkdir -p "$MPP_TMP/home"
+    chown "$OS_USER" "$MPP_TMP/home"
+    for b in gpbackup gprestore; do
+        cat >"$MPP_TMP/bin/as-os-user-$b" <<EOF
+#!/bin/sh
+exec runuser -u '$OS_USER' -- env HOME='$MPP_TMP/home' '$E2E_BIN/$b' "\$@"
+EOF
+        chmod 755 "$MPP_TMP/bin/as-os-user-$b"
+    done
+    GPBACKUP_BIN="$MPP_TMP/bin/as-os-user-gpbackup"
+    GPRESTORE_BIN="$MPP_TMP/bin/as-os-user-gprestore"
+fi
+
 # A --backup-dir the segments (the cluster's OS user) can write.
 shared_dir() {
     local d="$MPP_TMP/$1"
@@ -76,29 +94,41 @@ make_source() {
     source_sql | q_file "$1"
 }
 
+# run_generated DB: runs in DB the queries that the query on stdin generates,
+# one per row (psql's \gexec came with 9.6; Greenplum 6's psql is 9.4).
+run_generated() {
+    local queries
+    queries=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -f -)
+    [ -n "$queries" ] || return 0
+    printf '%s\n' "$queries" | psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$1" -f -
+}
+
 # seg_counts DB: per table (leaves and plain tables), the rows on each segment.
+# A replicated table has no gp_segment_id: its rows over all segments.
 seg_counts() {
-    psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$1" -f - <<'SQL'
-SELECT format($f$SELECT %L, gp_segment_id, count(*) FROM gp_dist_random(%L) GROUP BY 2 ORDER BY 2$f$,
-              format('%I.%I', n.nspname, c.relname), format('%I.%I', n.nspname, c.relname))
+    run_generated "$1" <<'SQL'
+SELECT CASE WHEN p.policytype = 'r'
+       THEN format($f$SELECT %L, 'all', count(*) FROM gp_dist_random(%L);$f$,
+                   format('%I.%I', n.nspname, c.relname), format('%I.%I', n.nspname, c.relname))
+       ELSE format($f$SELECT %L, gp_segment_id, count(*) FROM gp_dist_random(%L) GROUP BY 2 ORDER BY 2;$f$,
+                   format('%I.%I', n.nspname, c.relname), format('%I.%I', n.nspname, c.relname)) END
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN gp_distribution_policy p ON p.localoid = c.oid
  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'gp_toolkit')
    AND n.nspname !~ '^pg_'
  ORDER BY 1
-\gexec
 SQL
 }
 
 # contents DB: per table, the row count and an md5 of its rows.
 contents() {
-    psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$1" -f - <<'SQL'
-SELECT format($f$SELECT %L, count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '')) FROM %I.%I t$f$,
+    run_generated "$1" <<'SQL'
+SELECT format($f$SELECT %L, count(*), md5(coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '')) FROM %I.%I t;$f$,
               format('%I.%I', n.nspname, c.relname), n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'gp_toolkit')
    AND n.nspname !~ '^pg_'
  ORDER BY 1
-\gexec
 SQL
 }
 
@@ -127,6 +157,17 @@ check_segment_files() { # TOC SEGDIR_OF_CONTENT_FN
 }
 
 datadir_of() { q postgres "SELECT datadir FROM gp_segment_configuration WHERE content = $1 AND role = 'p'"; }
+
+# A set in the default layout lives in the cluster's data directories:
+# remove it (and the day directory once empty) when the case is done.
+remove_default_set() { # TS
+    local c d
+    for ((c = -1; c < NSEG; c++)); do
+        d=$(datadir_of "$c")/backups/${1:0:8}
+        rm -rf "${d:?}/$1"
+        rmdir "$d" "$(dirname "$d")" 2>/dev/null || true
+    done
+}
 seg_dir_default() { echo "$(datadir_of "$1")/backups/${TS:0:8}/$TS"; }
 seg_dir_prefixed() { echo "$BDIR/gpseg$1/backups/${TS:0:8}/$TS"; }
 
@@ -159,6 +200,7 @@ roundtrip() { # LAYOUT
     contents mpp_dst >"$CASE_DIR/dst.sums"
     same_output "table contents" "$CASE_DIR/src.sums" "$CASE_DIR/dst.sums"
     q postgres "DROP DATABASE mpp_dst"
+    [ "$layout" != default ] || remove_default_set "$TS"
 }
 
 test_roundtrip_default() { roundtrip default; }
@@ -197,12 +239,15 @@ SQL
     gpbackup --dbname mpp_nl --jobs 1 --no-lock --helper-path "$HELPER" >"$log" 2>&1 &
     local pid=$!
     for i in $(seq 1 1500); do
-        [ "$(q mpp_nl "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'gpbackup%' AND query LIKE 'COPY%big%'")" != 0 ] && break
+        # (The statement is "SAVEPOINT ...; COPY ...".)
+        [ "$(q mpp_nl "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'gpbackup%' AND query LIKE '%COPY%big%'")" != 0 ] && break
         sleep 0.02
     done
     q mpp_nl "TRUNCATE public.t_trunc"
     wait "$pid" || rc=$?
     cat "$log"
+    local ts
+    ts=$(backup_ts "$log") && remove_default_set "$ts"
     assert_eq 1 "$rc" "gpbackup exit code with a TRUNCATE during a --no-lock backup"
     assert_grep "$log" 't_trunc'
     assert_no_grep "$log" 't_same.*changed'
