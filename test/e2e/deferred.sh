@@ -24,6 +24,14 @@ INSERT INTO public.big
     FROM generate_series(1, $BIG_ROWS) g;
 CREATE TABLE public.small (id integer PRIMARY KEY, label text NOT NULL);
 INSERT INTO public.small VALUES (1, 'one'), (2, 'two'), (3, 'three'), (4, E'four\twith tab'), (5, 'five');
+DO \$\$
+BEGIN
+    -- small tables that share a worker transaction (a batch) with small
+    FOR i IN 1..${EXTRA_SMALL:-0} LOOP
+        EXECUTE format('CREATE TABLE public.s_%s AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, %s) g', i, i);
+    END LOOP;
+END
+\$\$;
 ANALYZE;
 SQL
 }
@@ -153,6 +161,24 @@ test_alter_deferred() {
         "columns of the restored small"
 }
 
+# Small tables are copied in batches that share one transaction: the busy
+# table must still go to the leader alone, and its batch-mates be copied by
+# the worker, with their rows.
+test_batch_fallback() {
+    EXTRA_SMALL=40 deferred_case def_batch "TRUNCATE public.small"
+    grep -q 'one by one' backup.log || fail "the log does not say that the batch fell back to one table at a time"
+    local t
+    for t in 1 17 40; do
+        assert_eq "$t" "$(q def_batch_dst "SELECT count(*) FROM public.s_$t")" "rows of the restored s_$t"
+    done
+    assert_eq 40 "$(q def_batch_dst "SELECT count(*) FROM pg_class WHERE relname LIKE 's\_%' AND relkind = 'r'")" "restored batch-mates"
+    # None of the batch-mates went to the leader.
+    if grep -i 'defer' backup.log | grep -q 's_[0-9]'; then
+        fail "a table that was not busy was deferred"
+    fi
+}
+
 run_test truncate_deferred test_truncate_deferred
+run_test batch_fallback test_batch_fallback
 run_test alter_deferred test_alter_deferred
 finish
