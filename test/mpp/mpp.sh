@@ -258,6 +258,8 @@ test_segment_count_mismatch_refused() {
     make_source mpp_src
     BDIR=$(shared_dir bd_mismatch)
     TS=$(do_backup backup --dbname mpp_src --helper-path "$HELPER" --backup-dir "$BDIR")
+    # (An mpp_rs left by an earlier run would be refused first, for existing.)
+    PGPORT=$MPP_RESIZE_PORT q postgres "DROP DATABASE IF EXISTS mpp_rs" 2>/dev/null
     PGPORT=$MPP_RESIZE_PORT expect_exit 2 gprestore --timestamp "$TS" --backup-dir "$BDIR" --create-db --redirect-db mpp_rs --helper-path "$HELPER"
     assert_grep last.err "was made on $NSEG segments"
     assert_grep last.err 'resize-cluster'
@@ -280,6 +282,7 @@ test_resize_cluster() {
     local nseg2
     nseg2=$(PGPORT=$MPP_RESIZE_PORT q postgres "SELECT count(*) FROM gp_segment_configuration WHERE content >= 0 AND role = 'p'")
     assert_eq "$((1000 * nseg2))" "$(PGPORT=$MPP_RESIZE_PORT q mpp_rs 'SELECT count(*) FROM gp_dist_random($$public.repl$$)')" "replicated rows over the new segments"
+    PGPORT=$MPP_RESIZE_PORT q postgres "DROP DATABASE mpp_rs"
 }
 
 echo "cluster: $NSEG primary segments, coordinator $COORD_DIR (OS user $OS_USER)" >&2

@@ -588,6 +588,41 @@ static void test_commands_through_shell(void **state)
     free(c);
 }
 
+/* --print-file: the command every segment runs to hand a file back through
+ * COPY ... FROM PROGRAM ON SEGMENT, and the CSV row it prints. */
+static void test_print_command(void **state)
+{
+    (void)state;
+    const char *paths[] = {"/b/gpseg-1/x.meta", "/b/gpseg0/x.meta", "/b/it's/x.meta"};
+    char *c = helper_print_command("/opt/gpb/gpbackup_helper", "<SEGID>", paths, 3, false);
+    assert_string_equal(c, "'/opt/gpb/gpbackup_helper' '--content' '<SEGID>'"
+                           " '--print-file' '/b/gpseg-1/x.meta' '--print-file' '/b/gpseg0/x.meta'"
+                           " '--print-file' '/b/it'\\''s/x.meta'");
+    free(c);
+    c = helper_print_command("/h", "<SEGID>", paths, 1, true);
+    assert_string_equal(c, "'/h' '--content' '<SEGID>' '--print-file' '/b/gpseg-1/x.meta'"
+                           " '--missing-ok'");
+    free(c);
+}
+
+static void test_print_row(void **state)
+{
+    (void)state;
+    char *r = helper_print_row(2, "formatversion: 1\nrows: 3\n", 25);
+    assert_string_equal(r, "2,\"formatversion: 1\nrows: 3\n\"\n");
+    free(r);
+    r = helper_print_row(-1, "say \"hi\", then \"\"", 17);
+    assert_string_equal(r, "-1,\"say \"\"hi\"\", then \"\"\"\"\"\n");
+    free(r);
+    r = helper_print_row(0, "", 0);
+    assert_string_equal(r, "0,\"\"\n");
+    free(r);
+    /* Only len bytes are printed, whatever follows. */
+    r = helper_print_row(1, "abc\"def", 4);
+    assert_string_equal(r, "1,\"abc\"\"\"\n");
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,6 +640,8 @@ int main(void)
         cmocka_unit_test(test_backup_command),
         cmocka_unit_test(test_restore_command),
         cmocka_unit_test(test_commands_through_shell),
+        cmocka_unit_test(test_print_command),
+        cmocka_unit_test(test_print_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
