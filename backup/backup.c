@@ -48,6 +48,8 @@ typedef struct BackupState {
     Toc *toc;
     MetaContext meta;
     DataPhaseStats stats;
+    DataPhaseInput data_in;     /* lives while the data phase runs */
+    DataPhase *data_phase;      /* running workers, from step_data_start */
     bool wrote_statistics;   /* statistics.sql is part of the set */
     size_t statistics_tables;
 } BackupState;
@@ -502,12 +504,15 @@ static Error *check_last_operations(BackupState *s)
     return e;
 }
 
-/* Step 5: the data. */
-static Error *step_data(BackupState *s)
+/* Step 5: the data. The workers start as soon as the tables are known and
+ * copy while the leader writes the metadata (step 4): the leader's
+ * connection is not theirs, and the leader takes over the deferred tables
+ * and the TOC once the metadata is written. */
+static void step_data_start(BackupState *s)
 {
     if (s->opts->metadata_only)
-        return NULL;
-    DataPhaseInput in = {
+        return;
+    s->data_in = (DataPhaseInput){
         .opts = s->opts,
         .leader = s->leader,
         .snapshot_id = s->snapshot_id,
@@ -524,7 +529,22 @@ static Error *step_data(BackupState *s)
         .segment_dirs = s->segment_dirs.items,
         .nsegment_dirs = s->segment_dirs.n,
     };
-    Error *e = backup_data_run(&in, s->toc, &s->stats);
+    s->data_phase = backup_data_start(&s->data_in);
+}
+
+static Error *step_data_finish(BackupState *s, Error *before)
+{
+    if (!s->data_phase)
+        return before;
+    /* The metadata failed: stop the workers, keep that error. */
+    if (before)
+        backup_data_abort(s->data_phase);
+    Error *e = backup_data_finish(s->data_phase, s->toc, &s->stats);
+    s->data_phase = NULL;
+    if (before) {
+        error_free(e);
+        return before;
+    }
     if (!e && s->opts->no_lock && s->server.flavor != SERVER_POSTGRES)
         e = check_last_operations(s);
     return e;
@@ -762,11 +782,12 @@ Error *backup_run(const BackupOptions *opts, const char *command_line, char **ti
     if (!e)
         e = step_tables(&s);
     if (!e)
+        step_data_start(&s);
+    if (!e)
         e = step_metadata(&s);
     if (!e)
         e = step_statistics(&s);
-    if (!e)
-        e = step_data(&s);
+    e = step_data_finish(&s, e);
     if (!e)
         e = step_toc(&s);
     if (!e && s.leader)

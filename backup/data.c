@@ -622,36 +622,49 @@ static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
                 (unsigned long long)job->rows, (unsigned long long)job->raw_bytes, job->worker);
 }
 
-Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
+struct DataPhase {
+    const DataPhaseInput *in;
+    DataJob **jobs;
+    size_t njobs;
+    uint64_t total_work;
+    int nworkers;
+    int started;
+    JobQueue *work;
+    JobQueue *results;
+    Worker *workers;
+    Error *err;
+};
+
+DataPhase *backup_data_start(const DataPhaseInput *in)
 {
-    memset(st, 0, sizeof *st);
+    DataPhase *ph = xcalloc(1, sizeof *ph);
+    ph->in = in;
     size_t n = in->tables->n;
     /* Partitioned tables hold no rows of their own: their partitions are
      * copied as tables. */
-    DataJob **jobs = xcalloc(n + 1, sizeof *jobs);
-    size_t njobs = 0;
-    uint64_t total_work = 0;
+    ph->jobs = xcalloc(n + 1, sizeof *ph->jobs);
     for (size_t i = 0; i < n; i++) {
         if (in->tables->items[i].relkind != 'r' || in->tables->items[i].no_data)
             continue;
         DataJob *j = xcalloc(1, sizeof *j);
         j->table = &in->tables->items[i];
-        jobs[njobs++] = j;
-        total_work += j->table->size + 8192;
+        ph->jobs[ph->njobs++] = j;
+        ph->total_work += j->table->size + 8192;
     }
-    qsort(jobs, njobs, sizeof *jobs, job_order);
+    qsort(ph->jobs, ph->njobs, sizeof *ph->jobs, job_order);
 
-    int nworkers = in->opts->jobs < (int)njobs ? in->opts->jobs : (int)njobs;
-    JobQueue *work = jobq_new(), *results = jobq_new();
-    Worker *workers = xcalloc((size_t)nworkers + 1, sizeof *workers);
-    Error *err = open_workers(in, workers, nworkers, work, results);
-    int started = 0;
+    ph->nworkers = in->opts->jobs < (int)ph->njobs ? in->opts->jobs : (int)ph->njobs;
+    ph->work = jobq_new();
+    ph->results = jobq_new();
+    ph->workers = xcalloc((size_t)ph->nworkers + 1, sizeof *ph->workers);
+    Error *err = open_workers(in, ph->workers, ph->nworkers, ph->work, ph->results);
     if (!err) {
-        for (size_t i = 0; i < njobs; i++)
-            jobq_push(work, jobs[i]);
-        jobq_close(work);
-        for (; started < nworkers; started++) {
-            if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started])) {
+        for (size_t i = 0; i < ph->njobs; i++)
+            jobq_push(ph->work, ph->jobs[i]);
+        jobq_close(ph->work);
+        for (; ph->started < ph->nworkers; ph->started++) {
+            if (pthread_create(&ph->workers[ph->started].thread, NULL, worker_main,
+                               &ph->workers[ph->started])) {
                 err = ERROR_NEW(ERR_INTERNAL, "could not start worker thread");
                 break;
             }
@@ -660,15 +673,36 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
     if (err) {
         /* Nothing was handed out, or the started workers drain the queue. */
         conn_request_stop();
+        ph->err = err;
+        return ph;
     }
-    log_info("backing up %zu tables with %d worker%s", njobs, nworkers, nworkers == 1 ? "" : "s");
+    log_info("backing up %zu tables with %d worker%s", ph->njobs, ph->nworkers,
+             ph->nworkers == 1 ? "" : "s");
+    return ph;
+}
 
-    Progress *prog = progress_new("tables backed up", (int)njobs, total_work);
-    size_t pending = started ? njobs : 0;
+void backup_data_abort(DataPhase *ph)
+{
+    (void)ph;
+    conn_request_stop();
+    conn_cancel_all();
+}
+
+Error *backup_data_finish(DataPhase *ph, Toc *toc, DataPhaseStats *st)
+{
+    memset(st, 0, sizeof *st);
+    const DataPhaseInput *in = ph->in;
+    size_t njobs = ph->njobs;
+    DataJob **jobs = ph->jobs;
+    Error *err = ph->err;
+    ph->err = NULL;
+    Progress *prog = progress_new("tables backed up", (int)njobs, ph->total_work);
+    size_t pending = ph->started ? njobs : 0;
     uint64_t work_done = 0;
     DataJob **deferred = xcalloc(njobs + 1, sizeof *deferred);
     size_t ndeferred = 0, next_deferred = 0;
     double last_ping = now_monotonic();
+    JobQueue *results = ph->results;
     while (pending > 0) {
         DataJob *job = NULL;
         if (next_deferred < ndeferred && !conn_stop_requested()) {
@@ -735,10 +769,10 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
         progress_update(prog, st->tables_done, work_done, st->raw_bytes);
     }
     progress_finish(prog);
-    for (int i = 0; i < started; i++)
-        pthread_join(workers[i].thread, NULL);
-    for (int i = 0; i < nworkers; i++)
-        conn_close(workers[i].conn);
+    for (int i = 0; i < ph->started; i++)
+        pthread_join(ph->workers[i].thread, NULL);
+    for (int i = 0; i < ph->nworkers; i++)
+        conn_close(ph->workers[i].conn);
     if (!err && conn_stop_requested())
         err = ERROR_NEW(ERR_CANCELED, "backup canceled");
     for (size_t i = 0; i < njobs; i++) {
@@ -750,8 +784,14 @@ Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
     }
     free(jobs);
     free(deferred);
-    free(workers);
-    jobq_free(work);
-    jobq_free(results);
+    free(ph->workers);
+    jobq_free(ph->work);
+    jobq_free(ph->results);
+    free(ph);
     return err;
+}
+
+Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)
+{
+    return backup_data_finish(backup_data_start(in), toc, st);
 }

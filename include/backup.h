@@ -64,6 +64,18 @@ typedef struct DataPhaseStats {
  * and their files are removed. */
 Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *stats);
 
+/* The same in two halves, so that the leader can write the metadata while
+ * the workers copy: start opens the workers and hands them every table
+ * (the leader connection is not used); finish is the leader's part (the
+ * deferred queue, results into toc, progress) and waits for the workers.
+ * An error of start is returned by finish. abort asks running workers to
+ * stop (finish must still be called). Only the thread that calls finish may
+ * touch toc meanwhile. */
+typedef struct DataPhase DataPhase;
+DataPhase *backup_data_start(const DataPhaseInput *in);
+void backup_data_abort(DataPhase *phase);
+Error *backup_data_finish(DataPhase *phase, Toc *toc, DataPhaseStats *stats);
+
 /* File name of a table's data: gpbackup_<content>_<TS>_<oid><suffix>; the
  * content id is -1, the coordinator, on plain PostgreSQL. Caller owns. */
 char *backup_data_file_name(const char *timestamp, uint32_t oid, CodecType codec);
