@@ -22,9 +22,12 @@
 
 #include "backupset.h"
 #include "checksum.h"
+#include "cluster.h"
+#include "codec.h"
 #include "config.h"
 #include "fileio.h"
 #include "manifest.h"
+#include "toc.h"
 #include "options.h"
 #include "util.h"
 
@@ -631,6 +634,20 @@ static bool is_restore_output(const char *name, const char *timestamp)
     return false;
 }
 
+/* gpbackup_<content>_<TS>_<oid>... with content 0 or more: a segment's
+ * data file or sidecar. */
+static bool is_segment_file(const char *name, const char *timestamp)
+{
+    if (strncmp(name, "gpbackup_", 9) != 0 || name[9] < '0' || name[9] > '9')
+        return false;
+    const char *p = name + 9;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    size_t tl = strlen(timestamp);
+    return *p == '_' && strncmp(p + 1, timestamp, tl) == 0 && p[1 + tl] == '_' &&
+           p[2 + tl] >= '0' && p[2 + tl] <= '9';
+}
+
 /* The names verify accepts besides those in the manifest. */
 static Error *allowed_extra_names(const char *set_dir, const char *timestamp, StrList *out)
 {
@@ -646,9 +663,22 @@ static Error *allowed_extra_names(const char *set_dir, const char *timestamp, St
         return ERROR_NEW(ERR_IO, "could not open directory \"%s\": %s", set_dir,
                          strerror_r(errno, ebuf, sizeof ebuf));
     }
+    /* An MPP set made with --single-backup-dir: the segments' files (content
+     * 0 and up) and their sidecars share this directory; they are checked
+     * against the TOC, not the manifest (check_segment_files). */
+    bool single_mpp = false;
+    BackupConfig *cfg = NULL;
+    char *cpath = backupset_file(set_dir, timestamp, "config.yaml");
+    Error *ce = config_read(cpath, &cfg);
+    free(cpath);
+    if (!ce)
+        single_mpp = strcmp(cfg->datapath, "segments") == 0 && strcmp(cfg->segmentdirs, "single") == 0;
+    error_free(ce);
+    config_free(cfg);
     struct dirent *de;
     while ((de = readdir(dh)) != NULL)
-        if (is_restore_output(de->d_name, timestamp))
+        if (is_restore_output(de->d_name, timestamp) ||
+            (single_mpp && is_segment_file(de->d_name, timestamp)))
             strlist_push(out, de->d_name);
     closedir(dh);
     return NULL;
@@ -794,6 +824,79 @@ static void verify_as_json(const char *timestamp, const char *set_dir, const Pro
     sb_append(out, p->n ? "\n  ]\n}\n" : "]\n}\n");
 }
 
+/* An MPP set: the segments' files, when they are under --backup-dir (the
+ * "prefixed" and "single" layouts), against the sizes and checksums of the
+ * TOC's segment entries. With the "datadir" layout they are on the
+ * segments' hosts: said on stderr, not checked. Called once the manifest
+ * has vouched for the config and the TOC. */
+static Error *check_segment_files(const ManagerOptions *o, const char *set_dir,
+                                  Problems *problems, size_t *nfiles)
+{
+    BackupConfig *cfg = NULL;
+    char *path = backupset_file(set_dir, o->timestamp, "config.yaml");
+    Error *e = config_read(path, &cfg);
+    free(path);
+    if (e || strcmp(cfg->datapath, "segments") != 0) {
+        config_free(cfg);
+        return e;
+    }
+    if (strcmp(cfg->segmentdirs, "datadir") == 0) {
+        fprintf(stderr, "note: the segments' data files of backup %s are in the segments' data "
+                        "directories and were not checked\n",
+                o->timestamp);
+        config_free(cfg);
+        return NULL;
+    }
+    CodecType codec;
+    Toc *toc = NULL;
+    e = codec_parse(cfg->compressiontype, &codec);
+    if (!e) {
+        path = backupset_file(set_dir, o->timestamp, "toc.yaml");
+        e = toc_read(path, &toc);
+        free(path);
+    }
+    bool single = strcmp(cfg->segmentdirs, "single") == 0;
+    for (size_t i = 0; !e && i < toc->ndata; i++) {
+        const TocDataEntry *d = &toc->data[i];
+        for (size_t k = 0; k < d->nsegments; k++) {
+            const TocSegmentFile *sf = &d->segments[k];
+            char content[16];
+            snprintf(content, sizeof content, "%d", sf->content);
+            char *dir = cluster_segment_dir(o->backup_dir, single, cfg->segmentdirprefix, content,
+                                            "", o->timestamp);
+            char *name = xasprintf("gpbackup_%d_%s_%u%s", sf->content, o->timestamp, d->oid,
+                                   codec_suffix(codec));
+            char *file = path_join(dir, name);
+            char hex[CHECKSUM_HEX_LEN + 1];
+            uint64_t size = 0;
+            struct stat st;
+            if (lstat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+                problems_add(problems, file, "missing");
+            } else {
+                Error *ce = checksum_file(file, hex, &size);
+                if (ce) {
+                    problems_add(problems, file, ce->message);
+                    error_free(ce);
+                } else if (size != sf->filebytes) {
+                    char what[96];
+                    snprintf(what, sizeof what, "size %" PRIu64 ", expected %" PRIu64, size,
+                             sf->filebytes);
+                    problems_add(problems, file, what);
+                } else if (strcmp(hex, sf->checksum) != 0) {
+                    problems_add(problems, file, "checksum differs");
+                }
+                (*nfiles)++;
+            }
+            free(file);
+            free(name);
+            free(dir);
+        }
+    }
+    toc_free(toc);
+    config_free(cfg);
+    return e;
+}
+
 static Error *cmd_verify(const ManagerOptions *o)
 {
     char *set_dir;
@@ -823,6 +926,8 @@ static Error *cmd_verify(const ManagerOptions *o)
 
     size_t nfiles = 0;
     e = check_manifest(set_dir, o->timestamp, &problems, &nfiles);
+    if (!e && problems.n == 0)
+        e = check_segment_files(o, set_dir, &problems, &nfiles);
     if (!e) {
         StrBuf out;
         sb_init(&out);

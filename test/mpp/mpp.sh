@@ -191,6 +191,12 @@ roundtrip() { # LAYOUT
     assert_grep "$setdir/gpbackup_${TS}_config.yaml" '^datapath: segments'
     assert_grep "$setdir/gpbackup_${TS}_config.yaml" "^segmentcount: $NSEG"
     assert_grep "$setdir/gpbackup_${TS}_toc.yaml" 'isreplicated: true'
+    if [ "$layout" != default ]; then
+        # every segment's file checked against the TOC
+        expect_exit 0 "$E2E_BIN/gpbackup_manager" verify "$TS" --backup-dir "$BDIR"
+        assert_grep last.out "backup $TS is intact"
+        assert_list_backups "$TS"
+    fi
     do_restore restore --timestamp "$TS" --jobs 3 --create-db --redirect-db mpp_dst \
         --helper-path "$HELPER" "${rargs[@]}"
     seg_counts mpp_src >"$CASE_DIR/src.counts"
@@ -201,6 +207,12 @@ roundtrip() { # LAYOUT
     same_output "table contents" "$CASE_DIR/src.sums" "$CASE_DIR/dst.sums"
     q postgres "DROP DATABASE mpp_dst"
     [ "$layout" != default ] || remove_default_set "$TS"
+}
+
+# list-backups finds an MPP set under --backup-dir (<prefix>-1 or not).
+assert_list_backups() {
+    expect_exit 0 "$E2E_BIN/gpbackup_manager" list-backups --backup-dir "$BDIR"
+    assert_grep last.out "$1"
 }
 
 test_roundtrip_default() { roundtrip default; }
@@ -221,6 +233,8 @@ b = bytearray(open(p, 'rb').read())
 b[len(b) // 2] ^= 0xFF
 open(p, 'wb').write(bytes(b))
 PY
+    expect_exit 2 "$E2E_BIN/gpbackup_manager" verify "$TS" --backup-dir "$BDIR"
+    assert_grep last.out "gpseg1/.*gpbackup_1_${TS}_.*checksum differs"
     expect_exit 2 gprestore --timestamp "$TS" --backup-dir "$BDIR" --create-db --redirect-db mpp_bad --helper-path "$HELPER"
     assert_grep last.err 'could not restore data of table "public"."hashed"'
     assert_grep last.err 'checksum|decompress'
