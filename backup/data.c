@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backup.h"
+#include "backupset.h"
 #include "cluster.h"
 #include "fileio.h"
 #include "helper.h"
@@ -46,11 +47,6 @@ typedef struct Worker {
     JobQueue *work;
     JobQueue *results;
 } Worker;
-
-char *backup_data_file_name(const char *timestamp, uint32_t oid, CodecType codec)
-{
-    return xasprintf("gpbackup_-1_%s_%u%s", timestamp, oid, codec_suffix(codec));
-}
 
 /* COPY hands over one row at a time; writing each to the codec would mean a
  * compressor call (or a write(2) without compression) per row. */
@@ -104,23 +100,29 @@ static TableIdentity table_identity(const TableInfo *t)
  * the sidecars are read back through the server and must add up to the
  * row count COPY reported. A failing helper leaves its message in an
  * error file, read back the same way so that the error says what broke. */
-static Error *helper_messages(Conn *c, const DataPhaseInput *in, bool mpp, const TableInfo *t,
-                              Error *e)
+/* The helpers' files of table t with suffix (sidecar or error file), one
+ * per entry of in->segment_dirs: [0] the coordinator's (content -1, the
+ * only one with --server-side), [c + 1] content c's. */
+static void helper_file_paths(const DataPhaseInput *in, const TableInfo *t, const char *suffix,
+                              StrList *out)
 {
-    size_t n = in->nsegment_dirs;
-    char **paths = xcalloc(n + 1, sizeof *paths);
-    for (size_t k = 0; k < n; k++) {
-        char *fname = mpp ? xasprintf("gpbackup_%d_%s_%u%s", (int)k - 1, in->timestamp, t->oid,
-                                      codec_suffix(in->opts->compression))
-                          : backup_data_file_name(in->timestamp, t->oid, in->opts->compression);
-        paths[k] = xasprintf("%s/%s%s", in->segment_dirs[k], fname, HELPER_ERROR_SUFFIX);
+    for (size_t k = 0; k < in->nsegment_dirs; k++) {
+        char *fname = backupset_segment_data_file((int)k - 1, in->timestamp, t->oid,
+                                                  in->opts->compression);
+        char *path = xasprintf("%s/%s%s", in->segment_dirs[k], fname, suffix);
+        strlist_push(out, path);
+        free(path);
         free(fname);
     }
-    e = cluster_add_helper_errors(c, in->server, in->helper_path, (const char *const *)paths, n,
-                                  e);
-    for (size_t k = 0; k < n; k++)
-        free(paths[k]);
-    free(paths);
+}
+
+static Error *helper_messages(Conn *c, const DataPhaseInput *in, const TableInfo *t, Error *e)
+{
+    StrList paths = {0};
+    helper_file_paths(in, t, HELPER_ERROR_SUFFIX, &paths);
+    e = cluster_add_helper_errors(c, in->server, in->helper_path,
+                                  (const char *const *)paths.items, paths.n, e);
+    strlist_free(&paths);
     return e;
 }
 
@@ -129,9 +131,7 @@ static Error *copy_table_on_server(Conn *c, const DataPhaseInput *in, DataJob *j
     const TableInfo *t = job->table;
     bool mpp = in->data_path == DATA_SEGMENTS;
     CodecType codec = in->opts->compression;
-    char *name_tmpl = mpp ? xasprintf("gpbackup_<SEGID>_%s_%u%s", in->timestamp, t->oid,
-                                      codec_suffix(codec))
-                          : backup_data_file_name(in->timestamp, t->oid, codec);
+    char *name_tmpl = backupset_data_file(mpp ? "<SEGID>" : "-1", in->timestamp, t->oid, codec);
     char *path = xasprintf("%s/%s", in->segment_dir_template, name_tmpl);
     char *errpath = xasprintf("%s%s", path, HELPER_ERROR_SUFFIX);
     char *prog = helper_backup_command(in->helper_path, path, codec, in->opts->compression_level,
@@ -159,7 +159,7 @@ static Error *copy_table_on_server(Conn *c, const DataPhaseInput *in, DataJob *j
             if (re)
                 error_free(re);
             else
-                e = helper_messages(c, in, mpp, t, e);
+                e = helper_messages(c, in, t, e);
         }
         return error_hint(error_prefix(e, "could not back up table %s", t->qualified),
                           "gpbackup_helper must be installed at %s on every database host, "
@@ -168,22 +168,13 @@ static Error *copy_table_on_server(Conn *c, const DataPhaseInput *in, DataJob *j
                           in->helper_path);
     }
     /* Each segment's sidecar: <segment dir>/<name with its content>.meta */
-    size_t n = in->nsegment_dirs;
-    const char **paths = xcalloc(n + 1, sizeof *paths);
-    char **own = xcalloc(n + 1, sizeof *own);
-    for (size_t k = 0; k < n; k++) {
-        char *fname = mpp ? xasprintf("gpbackup_%d_%s_%u%s", (int)k - 1, in->timestamp, t->oid,
-                                      codec_suffix(codec))
-                          : xstrdup(name_tmpl);
-        paths[k] = own[k] = xasprintf("%s/%s%s", in->segment_dirs[k], fname, HELPER_SIDECAR_SUFFIX);
-        free(fname);
-    }
+    StrList paths = {0};
+    helper_file_paths(in, t, HELPER_SIDECAR_SUFFIX, &paths);
+    size_t n = paths.n;
     StrList bodies = {0};
-    e = cluster_read_helper_files(c, in->server, in->helper_path, paths, n, false, &bodies);
-    for (size_t k = 0; k < n; k++)
-        free(own[k]);
-    free(own);
-    free(paths);
+    e = cluster_read_helper_files(c, in->server, in->helper_path,
+                                  (const char *const *)paths.items, n, false, &bodies);
+    strlist_free(&paths);
     size_t first = mpp ? 1 : 0; /* on MPP the coordinator writes no data */
     if (!e && bodies.n != n - first)
         e = ERROR_NEW(ERR_INTERNAL, "expected %zu sidecar files, read %zu", n - first, bodies.n);
@@ -235,7 +226,7 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
     Error *e;
     if (in->data_path != DATA_CLIENT)
         return copy_table_on_server(c, in, job);
-    job->file = backup_data_file_name(in->timestamp, t->oid, in->opts->compression);
+    job->file = backupset_data_file("-1", in->timestamp, t->oid, in->opts->compression);
     char *path = path_join(in->set_dir, job->file);
     Sink sink = {0};
     e = codec_writer_open(path, in->opts->compression, in->opts->compression_level,

@@ -80,6 +80,20 @@ char *backupset_dir(const char *backup_dir, const char *timestamp)
     return dir;
 }
 
+char *backupset_data_file(const char *content, const char *timestamp, uint32_t oid,
+                          CodecType codec)
+{
+    return xasprintf("gpbackup_%s_%s_%u%s", content, timestamp, oid, codec_suffix(codec));
+}
+
+char *backupset_segment_data_file(int content, const char *timestamp, uint32_t oid,
+                                  CodecType codec)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%d", content);
+    return backupset_data_file(text, timestamp, oid, codec);
+}
+
 char *backupset_file(const char *set_dir, const char *timestamp, const char *suffix)
 {
     char *name = xasprintf("gpbackup_%s_%s", timestamp, suffix);

@@ -383,38 +383,43 @@ static void add_problem(StrList *problems, const char *name, const char *what)
     free(line);
 }
 
-static void check_listed(const ManifestFile *f, const char *dir, const struct stat *st,
-                         StrList *problems)
+char *manifest_file_problem(const char *path, uint64_t size, const char *checksum)
 {
-    if (!S_ISREG(st->st_mode)) {
-        add_problem(problems, f->path, "not a regular file");
-        return;
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        char ebuf[256];
+        return errno == ENOENT ? xstrdup("missing")
+                               : xasprintf("unreadable (%s)", strerror_r(errno, ebuf, sizeof ebuf));
     }
-    if ((uint64_t)st->st_size != f->size) {
-        char *what = xasprintf("size %llu, expected %" PRIu64, (unsigned long long)st->st_size, f->size);
-        add_problem(problems, f->path, what);
-        free(what);
-        return;
-    }
-    char *path = path_join(dir, f->path);
+    if (!S_ISREG(st.st_mode))
+        return xstrdup("not a regular file");
+    if ((uint64_t)st.st_size != size)
+        return xasprintf("size %llu, expected %" PRIu64, (unsigned long long)st.st_size, size);
     char hex[CHECKSUM_HEX_LEN + 1];
-    uint64_t size = 0;
-    Error *err = checksum_file(path, hex, &size);
-    free(path);
+    uint64_t read = 0;
+    Error *err = checksum_file(path, hex, &read);
     if (err) {
         /* The message names the path; keep only the system's reason. */
         const char *reason = strrchr(err->message, ':');
         char *what = xasprintf("unreadable (%s)", reason ? reason + 2 : err->message);
-        add_problem(problems, f->path, what);
-        free(what);
         error_free(err);
-    } else if (size != f->size) {
-        char *what = xasprintf("size %" PRIu64 ", expected %" PRIu64, size, f->size);
-        add_problem(problems, f->path, what);
-        free(what);
-    } else if (strcmp(hex, f->checksum) != 0) {
-        add_problem(problems, f->path, "checksum differs");
+        return what;
     }
+    if (read != size)
+        return xasprintf("size %" PRIu64 ", expected %" PRIu64, read, size);
+    if (strcmp(hex, checksum) != 0)
+        return xstrdup("checksum differs");
+    return NULL;
+}
+
+static void check_listed(const ManifestFile *f, const char *dir, StrList *problems)
+{
+    char *path = path_join(dir, f->path);
+    char *what = manifest_file_problem(path, f->size, f->checksum);
+    free(path);
+    if (what)
+        add_problem(problems, f->path, what);
+    free(what);
 }
 
 Error *manifest_verify_dir(const Manifest *m, const char *dir, const StrList *allowed_extra,
@@ -476,7 +481,7 @@ Error *manifest_verify_dir(const Manifest *m, const char *dir, const StrList *al
             continue;
         }
         seen[f - m->files] = true;
-        check_listed(f, dir, &st, &found);
+        check_listed(f, dir, &found);
     }
     for (size_t i = 0; i < m->n; i++)
         if (!seen[i])

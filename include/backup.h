@@ -76,8 +76,5 @@ DataPhase *backup_data_start(const DataPhaseInput *in);
 void backup_data_abort(DataPhase *phase);
 Error *backup_data_finish(DataPhase *phase, Toc *toc, DataPhaseStats *stats);
 
-/* File name of a table's data: gpbackup_<content>_<TS>_<oid><suffix>; the
- * content id is -1, the coordinator, on plain PostgreSQL. Caller owns. */
-char *backup_data_file_name(const char *timestamp, uint32_t oid, CodecType codec);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "codec.h"
 #include "error.h"
 #include "util.h"
 
@@ -34,6 +35,16 @@ char *backupset_dir(const char *backup_dir, const char *timestamp);
  * "toc.yaml", "metadata.sql", "report", "manifest.yaml", "complete". Caller
  * owns. */
 char *backupset_file(const char *set_dir, const char *timestamp, const char *suffix);
+
+/* A table's data file: gpbackup_<content>_<TS>_<oid><suffix>. content is
+ * "-1" (the coordinator, the only one on PostgreSQL), a segment's content
+ * id, or the server's placeholder "<SEGID>". Caller owns. */
+char *backupset_data_file(const char *content, const char *timestamp, uint32_t oid,
+                          CodecType codec);
+
+/* The same for a numeric content id. */
+char *backupset_segment_data_file(int content, const char *timestamp, uint32_t oid,
+                                  CodecType codec);
 
 /* Is timestamp 14 digits? */
 bool backupset_valid_timestamp(const char *timestamp);

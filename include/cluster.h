@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "codec.h"
 #include "conn.h"
 #include "error.h"
 #include "snapshot.h"
@@ -66,6 +67,14 @@ char *cluster_dir_prefix(const ClusterInfo *c);
  * "<SEGID>"), given as content_text. Caller owns. */
 char *cluster_segment_dir(const char *backup_dir, bool single_dir, const char *prefix,
                           const char *content_text, const char *datadir, const char *ts);
+
+/* Where segment content's data file of table oid is under backup_dir, for a
+ * set whose config says segmentdirs "prefixed" (with prefix) or "single":
+ * the path gprestore --resize-cluster and gpbackup_manager verify read it
+ * at. Caller owns. */
+char *cluster_segment_file_under(const char *backup_dir, const char *segmentdirs,
+                                 const char *prefix, int content, const char *ts, uint32_t oid,
+                                 CodecType codec);
 
 /* COPY <table> <columns> TO PROGRAM <program_literal> in CSV; with
  * on_segment the MPP form (WITH CSV DELIMITER ',' ON SEGMENT, and IGNORE

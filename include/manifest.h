@@ -53,6 +53,12 @@ Error *manifest_read(const char *path, Manifest **out);
 /* A plain file name that cannot escape the directory it is joined to. */
 bool manifest_safe_name(const char *name);
 
+/* What is wrong with the file at path against the size and checksum it
+ * should have: NULL when nothing, else one of "missing", "not a regular
+ * file", "size N, expected M", "checksum differs", "unreadable (<why>)"
+ * (caller owns). Reads the whole file when its size is right. */
+char *manifest_file_problem(const char *path, uint64_t size, const char *checksum);
+
 /* Compare directory dir with m: every listed file present with the listed
  * size and checksum, and no file in dir that is not listed, except the
  * names in allowed_extra (the manifest itself, the completion marker, and

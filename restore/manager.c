@@ -855,41 +855,20 @@ static Error *check_segment_files(const ManagerOptions *o, const char *set_dir,
         e = toc_read(path, &toc);
         free(path);
     }
-    bool single = strcmp(cfg->segmentdirs, "single") == 0;
     for (size_t i = 0; !e && i < toc->ndata; i++) {
         const TocDataEntry *d = &toc->data[i];
         for (size_t k = 0; k < d->nsegments; k++) {
             const TocSegmentFile *sf = &d->segments[k];
-            char content[16];
-            snprintf(content, sizeof content, "%d", sf->content);
-            char *dir = cluster_segment_dir(o->backup_dir, single, cfg->segmentdirprefix, content,
-                                            "", o->timestamp);
-            char *name = xasprintf("gpbackup_%d_%s_%u%s", sf->content, o->timestamp, d->oid,
-                                   codec_suffix(codec));
-            char *file = path_join(dir, name);
-            char hex[CHECKSUM_HEX_LEN + 1];
-            uint64_t size = 0;
-            struct stat st;
-            if (lstat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
-                problems_add(problems, file, "missing");
-            } else {
-                Error *ce = checksum_file(file, hex, &size);
-                if (ce) {
-                    problems_add(problems, file, ce->message);
-                    error_free(ce);
-                } else if (size != sf->filebytes) {
-                    char what[96];
-                    snprintf(what, sizeof what, "size %" PRIu64 ", expected %" PRIu64, size,
-                             sf->filebytes);
-                    problems_add(problems, file, what);
-                } else if (strcmp(hex, sf->checksum) != 0) {
-                    problems_add(problems, file, "checksum differs");
-                }
+            char *file = cluster_segment_file_under(o->backup_dir, cfg->segmentdirs,
+                                                    cfg->segmentdirprefix, sf->content,
+                                                    o->timestamp, d->oid, codec);
+            char *what = manifest_file_problem(file, sf->filebytes, sf->checksum);
+            if (what)
+                problems_add(problems, file, what);
+            else
                 (*nfiles)++;
-            }
+            free(what);
             free(file);
-            free(name);
-            free(dir);
         }
     }
     toc_free(toc);

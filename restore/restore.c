@@ -217,8 +217,7 @@ static bool regular_file_in_set(const RestoreState *s, const char *name)
  * with the TOC's size and checksum, and a well-formed column list. */
 static Error *check_segment_entry(const RestoreState *s, const TocDataEntry *d)
 {
-    char *want = xasprintf("gpbackup_<SEGID>_%s_%u%s", s->opts->timestamp, d->oid,
-                           codec_suffix(s->codec));
+    char *want = backupset_data_file("<SEGID>", s->opts->timestamp, d->oid, s->codec);
     Error *e = NULL;
     if (strcmp(d->file, want) != 0)
         e = ERROR_NEW(ERR_FORMAT, "invalid data file name \"%s\" in the table of contents",
@@ -1088,17 +1087,13 @@ static Error *load_resized(Conn *c, const RestoreState *s, const TocDataEntry *d
                            uint64_t *rows)
 {
     size_t n = d->isreplicated ? 1 : d->nsegments;
-    bool single = strcmp(s->config->segmentdirs, "single") == 0;
     Error *e = NULL;
     *rows = 0;
     for (size_t k = 0; k < n && !e; k++) {
-        char content[16];
-        snprintf(content, sizeof content, "%d", d->segments[k].content);
-        char *dir = cluster_segment_dir(s->opts->backup_dir, single, s->config->segmentdirprefix,
-                                        content, "", s->opts->timestamp);
-        char *name = xasprintf("gpbackup_%s_%s_%u%s", content, s->opts->timestamp, d->oid,
-                               codec_suffix(s->codec));
-        char *path = path_join(dir, name);
+        char *path = cluster_segment_file_under(s->opts->backup_dir, s->config->segmentdirs,
+                                                s->config->segmentdirprefix,
+                                                d->segments[k].content, s->opts->timestamp,
+                                                d->oid, s->codec);
         LoadSource ls = {0};
         ls.filebytes = d->segments[k].filebytes;
         ls.checksum = d->segments[k].checksum;
@@ -1113,8 +1108,6 @@ static Error *load_resized(Conn *c, const RestoreState *s, const TocDataEntry *d
         *rows += r;
         codec_reader_close(ls.reader);
         free(path);
-        free(name);
-        free(dir);
     }
     return e;
 }

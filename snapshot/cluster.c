@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backupset.h"
 #include "cluster.h"
+#include "fileio.h"
 #include "helper.h"
 #include "log.h"
 
@@ -179,6 +181,21 @@ char *cluster_segment_dir(const char *backup_dir, bool single_dir, const char *p
     if (single_dir)
         return xasprintf("%s/backups/%s/%s", backup_dir, day, ts);
     return xasprintf("%s/%s%s/backups/%s/%s", backup_dir, prefix, content_text, day, ts);
+}
+
+char *cluster_segment_file_under(const char *backup_dir, const char *segmentdirs,
+                                 const char *prefix, int content, const char *ts, uint32_t oid,
+                                 CodecType codec)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%d", content);
+    char *dir = cluster_segment_dir(backup_dir, strcmp(segmentdirs, "single") == 0, prefix, text,
+                                    "", ts);
+    char *name = backupset_segment_data_file(content, ts, oid, codec);
+    char *path = path_join(dir, name);
+    free(name);
+    free(dir);
+    return path;
 }
 
 static char *copy_sql(const ServerInfo *srv, const char *qualified, const char *columns,
