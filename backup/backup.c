@@ -37,6 +37,7 @@ typedef struct BackupState {
     ServerInfo server;
     ClusterInfo cluster;
     DataPath data_path;
+    DataFormat data_format;      /* of the tables whose columns allow it; the rest are csv */
     char *helper_path;
     char *segment_dir_template;  /* data directories with the server's placeholders */
     StrList segment_dirs;        /* [0] coordinator, [c + 1] content c */
@@ -134,6 +135,12 @@ static Error *step_server(BackupState *s)
     s->data_path = mpp ? DATA_SEGMENTS : o->server_side ? DATA_SERVER_SIDE : DATA_CLIENT;
     if (o->metadata_only && !mpp)
         s->data_path = DATA_CLIENT;
+    /* The segments' helpers write and count csv rows. */
+    if (mpp && o->data_format_given && o->data_format == DATA_FORMAT_BINARY)
+        return error_hint(ERROR_NEW(ERR_USAGE, "option --data-format binary cannot be used on "
+                                               "Greenplum and Cloudberry clusters"),
+                          "The segments write csv data; leave out --data-format.");
+    s->data_format = s->data_path == DATA_CLIENT ? o->data_format : DATA_FORMAT_CSV;
     if (s->data_path != DATA_CLIENT) {
         s->helper_path = o->helper_path ? xstrdup(o->helper_path) : options_default_helper_path();
         if (!s->helper_path)
@@ -192,7 +199,8 @@ static void fill_config(BackupState *s)
 {
     const BackupOptions *o = s->opts;
     BackupConfig *c = s->config;
-    c->formatversion = CONFIG_FORMAT_VERSION;
+    c->formatversion = s->data_format == DATA_FORMAT_BINARY ? CONFIG_FORMAT_VERSION
+                                                            : CONFIG_FORMAT_VERSION_CSV;
     config_set(&c->backupdir, o->backup_dir);
     config_set(&c->backupversion, GPB_VERSION);
     c->compressed = o->compression != CODEC_NONE;
@@ -204,7 +212,7 @@ static void fill_config(BackupState *s)
     c->withoutglobals = o->without_globals || o->data_only;
     c->withstatistics = o->with_stats;
     c->jobs = o->jobs;
-    config_set(&c->dataformat, "csv");
+    config_set(&c->dataformat, data_format_name(s->data_format));
     config_set(&c->datapath, s->data_path == DATA_SEGMENTS      ? "segments"
                              : s->data_path == DATA_SERVER_SIDE ? "server-side"
                                                                 : "client");
@@ -524,6 +532,7 @@ static void step_data_start(BackupState *s)
         .server = &s->server,
         .no_lock = s->opts->no_lock,
         .data_path = s->data_path,
+        .data_format = s->data_format,
         .helper_path = s->helper_path,
         .segment_dir_template = s->segment_dir_template,
         .segment_dirs = s->segment_dirs.items,
@@ -573,7 +582,7 @@ static Error *write_report(BackupState *s, const Error *failure)
     const BackupOptions *o = s->opts;
     StrBuf sb;
     sb_init(&sb);
-    char buf[64], b2[32];
+    char buf[128], b2[32];
     sb_append(&sb, "PostgreSQL Database Backup Report\n\n");
     append_kv(&sb, "timestamp key:", s->timestamp);
     append_kv(&sb, "database version:", s->config->databaseversion ? s->config->databaseversion : "");
@@ -591,7 +600,13 @@ static Error *write_report(BackupState *s, const Error *failure)
               f->include_table_schemas.n || f->exclude_table_schemas.n   ? "Table Filter"
               : f->include_schemas.n || f->exclude_schemas.n ? "Schema Filter"
                                                              : "None");
-    append_kv(&sb, "data file format:", "CSV, one file per table");
+    if (s->data_format == DATA_FORMAT_BINARY && s->stats.tables_csv)
+        snprintf(buf, sizeof buf, "binary, one file per table (%d tables csv: columns of "
+                                  "non-built-in types)", s->stats.tables_csv);
+    else
+        snprintf(buf, sizeof buf, "%s, one file per table",
+                 s->data_format == DATA_FORMAT_BINARY ? "binary" : "CSV");
+    append_kv(&sb, "data file format:", buf);
     append_kv(&sb, "globals:", o->without_globals || o->data_only ? "not included"
                                                                   : "roles and tablespaces included");
     if (o->with_stats) {

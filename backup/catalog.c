@@ -186,7 +186,21 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         "            THEN co.collname END AS coll_name, "
         "       ds.description AS comment, "
         "       a.attislocal, a.attinhcount, a.attstorage, t.typstorage, a.attstattarget, "
-        "       %s AS attcompression "
+        "       %s AS attcompression, "
+        /* COPY's binary format only for built-in types (pg_catalog's,
+         * below FirstNormalObjectId, so their send/receive forms are those
+         * of the server itself), with binary I/O (not aclitem), of a kind
+         * whose binary form holds the value itself: base, range and
+         * multirange types and arrays of them; not the reg* types, whose
+         * binary form is an oid of the source database where their text
+         * is a name. Domains, composites, enums and extension types are
+         * written as csv. */
+        "       (a.atttypid < 16384 AND t.typnamespace = 11 "
+        "        AND t.typtype IN ('b', 'r', 'm') AND t.typsend <> 0 AND t.typreceive <> 0 "
+        "        AND t.typname !~ '^_?reg' "
+        "        AND (t.typelem = 0 OR EXISTS (SELECT 1 FROM pg_catalog.pg_type e "
+        "             WHERE e.oid = t.typelem AND e.typsend <> 0 AND e.typreceive <> 0 "
+        "             AND e.typtype IN ('b', 'r', 'm')))) AS binary_io "
         "FROM pg_catalog.pg_attribute a "
         "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -242,6 +256,7 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         /* PostgreSQL 17 writes NULL for the default target that 15 writes as -1. */
         col->stattarget = result_isnull(r, i, "attstattarget") ? -1
                                                                 : (int)result_int(r, i, "attstattarget");
+        col->binary_io = result_bool(r, i, "binary_io");
     }
     result_free(r);
 
@@ -253,9 +268,11 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         sb_init(&nums);
         sb_append(&sb, "(");
         int n = 0;
+        ti->binary_io = true;
         for (size_t j = 0; j < ti->ncolumns; j++) {
             if (ti->columns[j].generated)
                 continue;
+            ti->binary_io = ti->binary_io && ti->columns[j].binary_io;
             char *q = conn_quote_ident(c, ti->columns[j].name);
             sb_printf(&nums, "%s%d", n ? "," : "", ti->columns[j].attnum);
             sb_printf(&sb, "%s%s", n++ ? ", " : "", q);

@@ -32,6 +32,7 @@ typedef struct DataJob {
     uint64_t file_bytes;
     char *file;
     char checksum[40];
+    bool binary;        /* written in COPY's binary format */
     int worker;
     TocSegmentFile *segments;   /* DATA_SEGMENTS: one per primary, by content */
     size_t nsegments;
@@ -238,7 +239,12 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
     codec_writer_defer_sync(sink.writer);
     codec_writer_checksum_to(sink.writer, job->checksum);
     sink.buf = xmalloc(SINK_BUFFER);
-    char *sql = xasprintf("COPY %s %s TO STDOUT WITH (FORMAT csv)", t->qualified, t->copy_columns);
+    /* Binary where every column's type allows it (catalog_load_columns):
+     * the server skips the text conversion of every value, and the
+     * restore its parsing. */
+    job->binary = in->data_format == DATA_FORMAT_BINARY && t->binary_io;
+    char *sql = xasprintf("COPY %s %s TO STDOUT WITH (FORMAT %s)", t->qualified, t->copy_columns,
+                          data_format_name(job->binary ? DATA_FORMAT_BINARY : DATA_FORMAT_CSV));
     e = conn_copy_out(c, sql, sink_write, &sink, &job->rows);
     free(sql);
     if (!e)
@@ -586,7 +592,7 @@ static void note_change(DataPhaseStats *st, const DataJob *job)
     free(name);
 }
 
-static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
+static void record_done(Toc *toc, DataFormat set_format, DataPhaseStats *st, DataJob *job)
 {
     const TableInfo *t = job->table;
     TocDataEntry de = {0};
@@ -604,6 +610,13 @@ static void record_done(Toc *toc, DataPhaseStats *st, DataJob *job)
     memcpy(de.checksum, job->checksum, sizeof de.checksum);
     de.segments = job->segments;
     de.nsegments = job->nsegments;
+    /* Named per table only in a binary set: a set's csv tables (and every
+     * table of a csv set) follow its dataformat. */
+    char csv[] = "csv", binary[] = "binary";
+    if (set_format == DATA_FORMAT_BINARY)
+        de.dataformat = job->binary ? binary : csv;
+    if (set_format == DATA_FORMAT_BINARY && !job->binary)
+        st->tables_csv++;
     toc_add_data(toc, &de);
     st->tables_done++;
     st->rows += job->rows;
@@ -734,7 +747,7 @@ Error *backup_data_finish(DataPhase *ph, Toc *toc, DataPhaseStats *st)
             continue; /* still pending */
         case JOB_DONE:
             note_change(st, job);
-            record_done(toc, st, job);
+            record_done(toc, in->data_format, st, job);
             work_done += job->table->size + 8192;
             break;
         case JOB_GONE:

@@ -146,7 +146,11 @@ Error *config_to_yaml(const BackupConfig *c, char **out, size_t *len)
     yamlio_key_bool(w, "withstatistics", c->withstatistics);
     yamlio_key_str(w, "status", c->status);
     /* Ours. */
-    yamlio_key_uint64(w, "formatversion", CONFIG_FORMAT_VERSION);
+    yamlio_key_uint64(w, "formatversion",
+                      (uint64_t)(c->formatversion >= CONFIG_FORMAT_VERSION_CSV &&
+                                         c->formatversion <= CONFIG_FORMAT_VERSION
+                                     ? c->formatversion
+                                     : CONFIG_FORMAT_VERSION));
     yamlio_key_uint64(w, "compressionlevel", (uint64_t)c->compressionlevel);
     yamlio_key_str(w, "databaseencoding", c->databaseencoding);
     yamlio_key_uint64(w, "jobs", (uint64_t)c->jobs);
@@ -197,11 +201,12 @@ static Error *read_version(YamlDoc *d, YamlNode *root, int *version)
                           "only backups made by this tool can.");
     if ((err = yamlio_node_uint64(d, n, "formatversion", UINT64_MAX, &v)))
         return err;
-    if (v != CONFIG_FORMAT_VERSION)
+    if (v < CONFIG_FORMAT_VERSION_CSV || v > CONFIG_FORMAT_VERSION)
         return error_hint(ERROR_NEW(ERR_FORMAT,
-                                    "unsupported format version %llu in %s (supported version: %d)",
+                                    "unsupported format version %llu in %s (supported versions: "
+                                    "%d to %d)",
                                     (unsigned long long)v, yamlio_doc_what(d),
-                                    CONFIG_FORMAT_VERSION),
+                                    CONFIG_FORMAT_VERSION_CSV, CONFIG_FORMAT_VERSION),
                           "The backup may have been made by a newer version of this tool.");
     *version = (int)v;
     return NULL;

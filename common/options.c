@@ -22,7 +22,7 @@ enum {
     OPT_METADATA_ONLY, OPT_LOCK_WAIT_TIMEOUT, OPT_VERBOSE, OPT_QUIET, OPT_DEBUG, OPT_HELP,
     OPT_VERSION, OPT_NO_LOCK, OPT_TIMESTAMP, OPT_CREATE_DB, OPT_REDIRECT_DB, OPT_ON_ERROR_CONTINUE,
     OPT_WITHOUT_GLOBALS, OPT_WITH_STATS, OPT_WITH_GLOBALS, OPT_RUN_ANALYZE, OPT_SERVER_SIDE,
-    OPT_SINGLE_BACKUP_DIR, OPT_HELPER_PATH, OPT_RESIZE_CLUSTER
+    OPT_SINGLE_BACKUP_DIR, OPT_HELPER_PATH, OPT_RESIZE_CLUSTER, OPT_DATA_FORMAT
 };
 
 #define COMMON_OPTIONS                                                            \
@@ -53,6 +53,7 @@ static const struct option backup_long_options[] = {
     {"compression-type", required_argument, NULL, OPT_COMPRESSION_TYPE},
     {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
     {"no-compression", no_argument, NULL, OPT_NO_COMPRESSION},
+    {"data-format", required_argument, NULL, OPT_DATA_FORMAT},
     {"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT_TIMEOUT},
     {"no-lock", no_argument, NULL, OPT_NO_LOCK},
     {"server-side", no_argument, NULL, OPT_SERVER_SIDE},
@@ -94,6 +95,10 @@ static const char backup_help[] =
     "  --compression-type TYPE    zstd (default), gzip or none\n"
     "  --compression-level N      zstd 1-19, gzip 1-9 (default 1)\n"
     "  --no-compression           write data files uncompressed\n"
+    "  --data-format FORMAT       binary (default: COPY's binary format, faster to write\n"
+    "                             and to load; tables with columns of other than built-in\n"
+    "                             types are written as csv) or csv (every table; always so\n"
+    "                             with --server-side and on Greenplum and Cloudberry)\n"
     "  --jobs N                   worker connections for the data (default 1)\n"
     "  --lock-wait-timeout SECS   give up when table locks are not granted in time\n"
     "                             (default 0: wait without limit)\n"
@@ -346,6 +351,7 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
     memset(o, 0, sizeof *o);
     o->jobs = 1;
     o->compression = CODEC_ZSTD;
+    o->data_format = DATA_FORMAT_BINARY;
     o->log_level = LOG_INFO;
     int levels_given = 0;
     bool inc_schema = false, inc_table = false;
@@ -377,6 +383,15 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
             break;
         case OPT_NO_COMPRESSION:
             o->no_compression = true;
+            break;
+        case OPT_DATA_FORMAT:
+            if (!data_format_parse(optarg, &o->data_format))
+                return usage_error(
+                    error_detail(ERROR_NEW(ERR_USAGE, "invalid value \"%s\" for option "
+                                                      "--data-format", optarg),
+                                 "the data formats are binary and csv"),
+                    program);
+            o->data_format_given = true;
             break;
         case OPT_NO_LOCK:
             o->no_lock = true;
@@ -446,10 +461,32 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
     if (o->single_backup_dir && !o->backup_dir)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --single-backup-dir needs --backup-dir"),
                            program);
+    if (o->server_side && o->data_format_given && o->data_format == DATA_FORMAT_BINARY)
+        return usage_error(
+            error_detail(ERROR_NEW(ERR_USAGE, "option --data-format binary cannot be used with "
+                                              "--server-side"),
+                         "gpbackup_helper writes and checks csv data"),
+            program);
     o->backup_dir_given = o->backup_dir != NULL;
     if (!o->backup_dir)
         o->backup_dir = options_default_backup_dir();
     return NULL;
+}
+
+const char *data_format_name(DataFormat f)
+{
+    return f == DATA_FORMAT_BINARY ? "binary" : "csv";
+}
+
+bool data_format_parse(const char *s, DataFormat *out)
+{
+    if (strcmp(s, "csv") == 0)
+        *out = DATA_FORMAT_CSV;
+    else if (strcmp(s, "binary") == 0)
+        *out = DATA_FORMAT_BINARY;
+    else
+        return false;
+    return true;
 }
 
 static bool valid_timestamp(const char *ts)

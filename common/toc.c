@@ -57,6 +57,7 @@ static void data_clear(TocDataEntry *e)
     free(e->attributestring);
     free(e->partitionroot);
     free(e->file);
+    free(e->dataformat);
     free(e->segments);
 }
 
@@ -168,6 +169,7 @@ TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e)
     copy.attributestring = copy_str(e->attributestring);
     copy.partitionroot = copy_str(e->partitionroot);
     copy.file = copy_str(e->file);
+    copy.dataformat = e->dataformat ? copy_str(e->dataformat) : NULL;
     if (e->nsegments) {
         copy.segments = xcalloc(e->nsegments, sizeof *copy.segments);
         memcpy(copy.segments, e->segments, e->nsegments * sizeof *copy.segments);
@@ -229,6 +231,9 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
         yamlio_key_uint64(w, "rawbytes", e->rawbytes);
         yamlio_key_uint64(w, "filebytes", e->filebytes);
         yamlio_key_str(w, "checksum", e->checksum);
+        /* Added in 0.4; absent: the set's dataformat. */
+        if (e->dataformat)
+            yamlio_key_str(w, "dataformat", e->dataformat);
         if (e->nsegments) {
             yamlio_key(w, "segments");
             yamlio_seq_start(w);
@@ -391,6 +396,11 @@ static Error *read_data_entry(YamlDoc *d, YamlNode *item, TocDataEntry *e)
     memcpy(e->checksum, sum, CHECKSUM_HEX_LEN + 1);
     free(sum);
     e->oid = (uint32_t)oid;
+    YamlNode *fmt = NULL;
+    if ((err = yamlio_map_find(d, item, "dataformat", &fmt)))
+        return err;
+    if (fmt && (err = yamlio_node_str(d, fmt, "dataformat", &e->dataformat)))
+        return err;
     return read_segments(d, item, e);
 }
 

@@ -38,6 +38,7 @@ typedef struct DataPhaseInput {
     const ServerInfo *server;
     bool no_lock;                 /* the leader holds no table locks */
     DataPath data_path;
+    DataFormat data_format;       /* binary: every table whose columns allow it (binary_io) */
     const char *helper_path;      /* gpbackup_helper on the database hosts */
     /* Server-side: the set directory. Segments: every segment's directory
      * with the server's placeholders <SEG_DATA_DIR> / <SEGID>. */
@@ -53,6 +54,7 @@ typedef struct DataPhaseStats {
     uint64_t rows;
     uint64_t raw_bytes;
     uint64_t file_bytes;
+    int tables_csv;               /* of a binary set: written as csv (not binary_io) */
     /* Tables whose definition or storage changed after the snapshot, and
      * what changed (same order); each also logged as a warning. */
     StrList changed_tables;

@@ -33,6 +33,8 @@ typedef struct Column {
     char type_storage;   /* the type's default storage (typstorage) */
     char compression;    /* attcompression: 'p' pglz, 'l' lz4, 0 the default */
     int stattarget;      /* attstattarget, -1 for the default */
+    bool binary_io;      /* a built-in type whose binary COPY form is safe to restore
+                          * anywhere (see catalog_load_columns) */
 } Column;
 
 typedef struct TableInfo {
@@ -61,6 +63,7 @@ typedef struct TableInfo {
     uint32_t filenode;   /* relfilenode under the snapshot */
     int natts;           /* relnatts under the snapshot */
     char *attnums;       /* "{1,2,4}": attribute numbers of the copied columns */
+    bool binary_io;      /* every copied column is binary_io: COPY's binary format may be used */
 } TableInfo;
 
 typedef struct TableSet {

@@ -8,7 +8,11 @@
 #include "error.h"
 #include "util.h"
 
-#define CONFIG_FORMAT_VERSION 1
+/* The newest config format this code reads and writes. A set in COPY's
+ * binary data format is version 2 (an older gprestore, which reads every
+ * file as csv, refuses it); a csv set is version 1, as before. */
+#define CONFIG_FORMAT_VERSION 2
+#define CONFIG_FORMAT_VERSION_CSV 1
 
 #define BACKUP_STATUS_IN_PROGRESS "In Progress"
 #define BACKUP_STATUS_SUCCESS "Success"

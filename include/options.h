@@ -12,6 +12,15 @@
 #include "filter.h"
 #include "log.h"
 
+/* How the rows of a table are written: COPY's csv or binary format. */
+typedef enum DataFormat { DATA_FORMAT_CSV, DATA_FORMAT_BINARY } DataFormat;
+
+/* "csv" or "binary". */
+const char *data_format_name(DataFormat f);
+/* Parses "csv" or "binary" (as in the TOC and on the command line); false
+ * for anything else. */
+bool data_format_parse(const char *s, DataFormat *out);
+
 typedef struct BackupOptions {
     ConnOptions conn;
     char *backup_dir;           /* absolute; NULL = default location */
@@ -32,6 +41,8 @@ typedef struct BackupOptions {
     bool single_backup_dir;     /* MPP: segments write under backup_dir itself */
     char *helper_path;          /* gpbackup_helper on the database hosts; NULL = next to us */
     bool backup_dir_given;      /* --backup-dir was on the command line */
+    DataFormat data_format;     /* default binary; csv where the server writes the files */
+    bool data_format_given;
     LogLevel log_level;
     bool help;
     bool version;

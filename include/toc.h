@@ -60,6 +60,8 @@ typedef struct TocDataEntry {
     uint64_t rawbytes;       /* uncompressed COPY bytes */
     uint64_t filebytes;      /* size of the data file */
     char checksum[33];       /* XXH3-128 of the data file, hex */
+    char *dataformat;        /* "csv" or "binary" (COPY's FORMAT); NULL: the set's
+                              * dataformat (config), as in sets written before 0.4 */
     /* ours, MPP sets only: file is then "gpbackup_<SEGID>_<TS>_<oid>..."
      * (the name on every segment with its content id in place of <SEGID>),
      * the sums above are over the segments, checksum is all zeros, and

@@ -97,6 +97,13 @@ static void *pool_worker_main(void *arg)
 void pool_run(Pool *p, void **items, size_t n, PoolTaskFn fn, PoolDoneFn done, void *ctx,
               const char *what, const unsigned long long *weights)
 {
+    pool_run_graph(p, items, n, NULL, NULL, fn, done, ctx, what, weights);
+}
+
+void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_for,
+                    const size_t *nwaits, PoolTaskFn fn, PoolDoneFn done, void *ctx,
+                    const char *what, const unsigned long long *weights)
+{
     if (n == 0)
         return;
     p->fn = fn;
@@ -104,31 +111,60 @@ void pool_run(Pool *p, void **items, size_t n, PoolTaskFn fn, PoolDoneFn done, v
     p->work = jobq_new();
     p->results = jobq_new();
     PoolItem *pis = xcalloc(n, sizeof *pis);
+    /* remaining[i]: prerequisites of item i not finished yet; the items
+     * waiting for item i are next[first[i]], ..., next[first[i + 1] - 1]. */
+    size_t *remaining = xcalloc(n, sizeof *remaining);
+    size_t *first = xcalloc(n + 1, sizeof *first);
+    size_t nedges = 0;
+    for (size_t i = 0; waits_for && i < n; i++) {
+        remaining[i] = nwaits[i];
+        nedges += nwaits[i];
+        for (size_t k = 0; k < nwaits[i]; k++)
+            first[waits_for[i][k] + 1]++;
+    }
+    for (size_t i = 0; i < n; i++)
+        first[i + 1] += first[i];
+    size_t *next = xcalloc(nedges + 1, sizeof *next);
+    size_t *fill = xcalloc(n + 1, sizeof *fill);
+    memcpy(fill, first, n * sizeof *fill);
+    for (size_t i = 0; waits_for && i < n; i++)
+        for (size_t k = 0; k < nwaits[i]; k++)
+            next[fill[waits_for[i][k]]++] = i;
+    free(fill);
     unsigned long long total = 0;
+    size_t pushed = 0;
     for (size_t i = 0; i < n; i++) {
         pis[i].item = items[i];
         pis[i].index = i;
         total += weights ? weights[i] : 1;
-        jobq_push(p->work, &pis[i]);
+        if (remaining[i] == 0) {
+            jobq_push(p->work, &pis[i]);
+            pushed++;
+        }
     }
-    jobq_close(p->work);
+    if (pushed == n)
+        jobq_close(p->work);
     int started = 0;
     for (; started < p->n; started++)
         if (pthread_create(&p->workers[started].thread, NULL, pool_worker_main, &p->workers[started]))
             break;
-    if (started == 0) {
-        /* No thread could start: run the items here, on the first connection. */
-        for (size_t i = 0; i < n; i++) {
-            pis[i].err = fn(p->workers[0].conn, items[i], ctx);
-            jobq_push(p->results, &pis[i]);
-        }
-    }
     Progress *prog = progress_new(what, (int)n, total);
     unsigned long long work_done = 0;
     size_t finished = 0;
     bool stop = false;
-    while (finished < n) {
-        PoolItem *it = jobq_pop_timeout(p->results, 200);
+    /* With a stop, the items not handed out yet are never run. */
+    while (finished < (stop ? pushed : n)) {
+        PoolItem *it;
+        if (started == 0) {
+            /* No thread could start: run the items here, on the first
+             * connection, in the order they become ready. */
+            it = jobq_try_pop(p->work);
+            if (it)
+                it->err = conn_stop_requested() ? ERROR_NEW(ERR_CANCELED, "canceled")
+                                                : fn(p->workers[0].conn, it->item, ctx);
+        } else {
+            it = jobq_pop_timeout(p->results, 200);
+        }
         if (!it) {
             progress_update(prog, (int)finished, work_done, work_done);
             continue;
@@ -142,11 +178,24 @@ void pool_run(Pool *p, void **items, size_t n, PoolTaskFn fn, PoolDoneFn done, v
             error_free(it->err);
         }
         it->err = NULL;
+        for (size_t k = first[it->index]; k < first[it->index + 1] && !stop; k++) {
+            size_t j = next[k];
+            if (--remaining[j] == 0) {
+                jobq_push(p->work, &pis[j]);
+                pushed++;
+            }
+        }
+        if (pushed == n || stop)
+            jobq_close(p->work);
         progress_update(prog, (int)finished, work_done, weights ? work_done : 0);
     }
+    jobq_close(p->work);
     progress_finish(prog);
     for (int i = 0; i < started; i++)
         pthread_join(p->workers[i].thread, NULL);
+    free(next);
+    free(first);
+    free(remaining);
     free(pis);
     jobq_free(p->work);
     jobq_free(p->results);

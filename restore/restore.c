@@ -1,9 +1,9 @@
 /* gprestore as a script of named steps: find and check the backup set,
  * replay the globals (--with-globals), create the database, replay
  * pre-data serially, load the data in parallel (one transaction per table,
- * row count checked before commit), then post-data: sequence values,
- * indexes and constraints in parallel, foreign keys and index attachments
- * last; then statistics (--with-stats) or ANALYZE (--run-analyze), the
+ * row count checked before commit) and, as each table is loaded, its
+ * indexes and constraints; the rest of post-data once all data is in;
+ * sequence values, index attachments and foreign keys last; then statistics (--with-stats) or ANALYZE (--run-analyze), the
  * database's own properties (--create-db or --with-globals); finally the
  * report. */
 #include <stdlib.h>
@@ -40,6 +40,7 @@ typedef struct RestoreState {
     char *statistics;           /* the statistics file, with --with-stats */
     size_t statistics_len;
     CodecType codec;
+    DataFormat data_format;     /* the set's dataformat (config); entries may name their own */
     char *target_db;
     Conn *leader;
     StrList error_tables_metadata;
@@ -234,10 +235,30 @@ static Error *check_segment_entry(const RestoreState *s, const TocDataEntry *d)
     return e ? error_prefix(e, "backup %s", s->opts->timestamp) : NULL;
 }
 
+/* The format of a table's data: its own (sets of 0.4 on), else the set's. */
+static DataFormat entry_format(const RestoreState *s, const TocDataEntry *d)
+{
+    DataFormat f = s->data_format;
+    if (d->dataformat)
+        data_format_parse(d->dataformat, &f); /* checked by check_data_entries */
+    return f;
+}
+
 static Error *check_data_entries(const RestoreState *s)
 {
     for (size_t i = 0; i < s->toc->ndata; i++) {
         const TocDataEntry *d = &s->toc->data[i];
+        DataFormat f;
+        if (d->dataformat && !data_format_parse(d->dataformat, &f))
+            return error_hint(ERROR_NEW(ERR_FORMAT, "backup %s: unknown data format \"%s\" of "
+                                                    "table \"%s\" in the table of contents",
+                                        s->opts->timestamp, d->dataformat, d->name),
+                              "the backup may have been written by a newer gpbackup");
+        if (d->dataformat && f != DATA_FORMAT_CSV && (s->segments || s->server_side))
+            return ERROR_NEW(ERR_FORMAT, "backup %s: table \"%s\" has data format %s in the "
+                                         "table of contents, which the %s data path does not "
+                                         "write",
+                             s->opts->timestamp, d->name, d->dataformat, s->config->datapath);
         if (s->segments) {
             Error *se = check_segment_entry(s, d);
             if (se)
@@ -341,6 +362,15 @@ static Error *step_open_set(RestoreState *s)
         return error_prefix(e, "backup %s", ts);
     s->segments = strcmp(s->config->datapath, "segments") == 0;
     s->server_side = strcmp(s->config->datapath, "server-side") == 0;
+    if (!data_format_parse(s->config->dataformat, &s->data_format))
+        return error_hint(ERROR_NEW(ERR_FORMAT, "backup %s: unknown data format \"%s\" in its "
+                                                "configuration",
+                                    ts, s->config->dataformat),
+                          "the backup may have been written by a newer gpbackup");
+    if (s->data_format != DATA_FORMAT_CSV && (s->segments || s->server_side))
+        return ERROR_NEW(ERR_FORMAT, "backup %s: data format %s with data path %s in its "
+                                     "configuration",
+                         ts, s->config->dataformat, s->config->datapath);
     if (s->segments && s->config->segmentcount <= 0)
         return ERROR_NEW(ERR_FORMAT, "backup %s: segmentcount must be positive in its "
                                      "configuration", ts);
@@ -809,6 +839,11 @@ static const char *const database_types[] = {"DATABASE METADATA", "DATABASE GUCS
                                              "DATABASE ROLE GUCS", NULL};
 
 /* "schema<US>name": the key of a table in created_tables. */
+typedef struct StrKeyIndex {
+    char *key;
+    size_t index;
+} StrKeyIndex;
+
 static char *table_key(const char *schema, const char *name)
 {
     return xasprintf("%s\x1f%s", schema, name);
@@ -1151,10 +1186,19 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     } else if (!e && !local) {
         e = load_on_server(c, s, d, q, freeze, &rows);
     } else if (!e) {
-        char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT csv%s)", q, d->attributestring,
-                              freeze ? ", FREEZE" : "");
+        DataFormat f = entry_format(s, d);
+        char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT %s%s)", q, d->attributestring,
+                              data_format_name(f), freeze ? ", FREEZE" : "");
         e = conn_copy_in(c, sql, load_source, &ls, &rows);
         free(sql);
+        /* The binary form of a value does not fit the column it is loaded
+         * into: 22P03 invalid_binary_representation when it is too long,
+         * 08P01 ("insufficient data left in message") when too short. */
+        if (e && f == DATA_FORMAT_BINARY &&
+            (strcmp(e->sqlstate, "22P03") == 0 || strcmp(e->sqlstate, "08P01") == 0))
+            e = error_hint(e, "the table's data is in binary format, which loads only into "
+                              "columns of the backup's types: let gprestore create the table, "
+                              "or take the backup with --data-format csv");
     }
     /* The row count is checked before the commit: a short or damaged file
      * never leaves a partly loaded table behind. */
@@ -1228,12 +1272,177 @@ static void run_on_tables(RestoreState *s, Pool *pool, PoolTaskFn fn, PoolDoneFn
     free(items);
 }
 
-static Error *step_data(RestoreState *s, Pool *pool)
+/* --- data and post-data as one graph ---------------------------------- */
+
+static const char *const seq_set_types[] = {"SEQUENCE SET", NULL};
+/* Post-data runs in four phases, each in parallel as dependencies allow:
+ * everything but the kinds below, with the data (step_data_and_post);
+ * index attachments, which complete
+ * the unique indexes of partitioned tables that foreign keys may reference;
+ * foreign keys; the data of materialized views, once all they read is
+ * there. */
+static const char *const post_later_types[] = {"SEQUENCE SET", "INDEX ATTACH", "FK CONSTRAINT",
+                                               "MATERIALIZED VIEW DATA", "EVENT TRIGGER", NULL};
+/* Event triggers last of all, as pg_restore does: one that fires on DDL
+ * (or forbids it) must not see the restore's own statements. */
+static const char *const event_trigger_types[] = {"EVENT TRIGGER", NULL};
+static const char *const index_attach_types[] = {"INDEX ATTACH", NULL};
+static const char *const fk_types[] = {"FK CONSTRAINT", NULL};
+static const char *const matview_data_types[] = {"MATERIALIZED VIEW DATA", NULL};
+
+
+/* Post-data objects that only read their own table start as soon as its
+ * data is loaded, while other tables still load (as pg_restore does); the
+ * rest of the first post-data phase waits for all the data. */
+static const char *const post_with_table_types[] = {"INDEX", "CONSTRAINT", NULL};
+
+enum { ITEM_DATA, ITEM_STATEMENT, ITEM_ALL_DATA };
+
+typedef struct GraphItem {
+    int kind;
+    void *ptr;               /* TocDataEntry (ITEM_DATA) or TocEntry (ITEM_STATEMENT) */
+} GraphItem;
+
+static Error *graph_task(Conn *c, void *item, void *ctx)
+{
+    GraphItem *g = item;
+    if (g->kind == ITEM_DATA)
+        return load_table(c, g->ptr, ctx);
+    if (g->kind == ITEM_STATEMENT)
+        return run_statement(c, g->ptr, ctx);
+    return NULL; /* ITEM_ALL_DATA: a milestone, nothing to run */
+}
+
+static bool graph_done(void *item, Error *err, void *ctx)
+{
+    GraphItem *g = item;
+    if (g->kind == ITEM_DATA)
+        return load_done(g->ptr, err, ctx);
+    if (g->kind == ITEM_STATEMENT)
+        return statement_done(g->ptr, err, ctx);
+    error_free(err);
+    return true;
+}
+
+static int graph_key_order(const void *a, const void *b)
+{
+    return strcmp(((const StrKeyIndex *)a)->key, ((const StrKeyIndex *)b)->key);
+}
+
+/* The data of the kept tables (largest first, one transaction each) and,
+ * with post, the post-data entries of the first post-data phase (all but
+ * post_later_types): each waits for the entries it depends on (the TOC
+ * lists them first, so the graph has no cycle) and for its table's data
+ * (post_with_table_types) or for all the data (the others). */
+static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post)
 {
     if (s->created_tables.n)
         qsort(s->created_tables.items, s->created_tables.n, sizeof(char *), key_order);
-    run_on_tables(s, pool, load_table, load_done, "restoring data of", "tables restored");
-    return NULL;
+    size_t ndata = 0, npost = 0;
+    TocDataEntry **dv = xcalloc(s->toc->ndata + 1, sizeof *dv);
+    for (size_t i = 0; data && i < s->toc->ndata; i++)
+        if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
+            dv[ndata++] = &s->toc->data[i];
+    qsort(dv, ndata, sizeof *dv, data_order);
+    TocSection sec = TOC_POSTDATA;
+    for (size_t i = 0; post && i < s->toc->nentries[sec]; i++) {
+        TocEntry *e = &s->toc->entries[sec][i];
+        if (!type_in(post_later_types, e->objecttype) && entry_kept(&s->opts->filter, e))
+            npost++;
+    }
+    bool milestone = ndata && npost;
+    size_t n = ndata + milestone + npost;
+    GraphItem *g = xcalloc(n + 1, sizeof *g);
+    void **items = xcalloc(n + 1, sizeof *items);
+    size_t **waits = xcalloc(n + 1, sizeof *waits);
+    size_t *nwaits = xcalloc(n + 1, sizeof *nwaits);
+    unsigned long long *weights = xcalloc(n + 1, sizeof *weights);
+    /* The data items by table, to find an entry's table. */
+    StrKeyIndex *by_table = xcalloc(ndata + 1, sizeof *by_table);
+    for (size_t i = 0; i < ndata; i++) {
+        g[i] = (GraphItem){ITEM_DATA, dv[i]};
+        weights[i] = dv[i]->rawbytes;
+        by_table[i].key = table_key(dv[i]->schema, dv[i]->name);
+        by_table[i].index = i;
+    }
+    qsort(by_table, ndata, sizeof *by_table, graph_key_order);
+    size_t all_data = ndata;
+    if (milestone) {
+        g[all_data] = (GraphItem){ITEM_ALL_DATA, NULL};
+        waits[all_data] = xcalloc(ndata, sizeof(size_t));
+        for (size_t i = 0; i < ndata; i++)
+            waits[all_data][i] = i;
+        nwaits[all_data] = ndata;
+    }
+    uint32_t maxid = 0;
+    for (size_t i = 0; i < s->toc->nentries[sec]; i++)
+        if (s->toc->entries[sec][i].dumpid > maxid)
+            maxid = s->toc->entries[sec][i].dumpid;
+    /* graph index + 1 of the entries of this run by dumpid; 0: not in it. */
+    size_t *by_id = xcalloc((size_t)maxid + 1, sizeof *by_id);
+    size_t k = ndata + milestone;
+    for (size_t i = 0; npost && i < s->toc->nentries[sec]; i++) {
+        TocEntry *e = &s->toc->entries[sec][i];
+        if (type_in(post_later_types, e->objecttype) || !entry_kept(&s->opts->filter, e))
+            continue;
+        g[k] = (GraphItem){ITEM_STATEMENT, e};
+        waits[k] = xcalloc(e->ndependencies + 1, sizeof(size_t));
+        for (size_t d = 0; d < e->ndependencies; d++) {
+            uint32_t id = e->dependencies[d];
+            if (id <= maxid && by_id[id])
+                waits[k][nwaits[k]++] = by_id[id] - 1;
+        }
+        if (milestone) {
+            size_t table = all_data;
+            char *schema, *name;
+            Error *pe = type_in(post_with_table_types, e->objecttype) && e->referenceobject &&
+                                *e->referenceobject
+                            ? filter_parse_table_name(e->referenceobject, &schema, &name)
+                            : ERROR_NEW(ERR_FORMAT, "no table");
+            if (!pe) {
+                StrKeyIndex want = {table_key(schema, name), 0};
+                StrKeyIndex *hit = bsearch(&want, by_table, ndata, sizeof *by_table,
+                                           graph_key_order);
+                if (hit)
+                    table = hit->index;
+                free(want.key);
+                free(schema);
+                free(name);
+            }
+            error_free(pe);
+            waits[k][nwaits[k]++] = table;
+        }
+        if (e->dumpid && e->dumpid <= maxid)
+            by_id[e->dumpid] = k + 1;
+        k++;
+    }
+    free(by_id);
+    for (size_t i = 0; i < n; i++)
+        items[i] = &g[i];
+    if (ndata && npost)
+        log_info("restoring data of %zu tables, and %zu post-data objects as their tables are "
+                 "loaded", ndata, npost);
+    else if (ndata)
+        log_info("restoring data of %zu tables", ndata);
+    else
+        log_info("restoring post-data objects");
+    StatementCtx sc = {s};
+    pool_run_graph(pool, items, n, (const size_t *const *)waits, nwaits, graph_task, graph_done,
+                   &sc, ndata && npost ? "tables and post-data objects restored"
+                        : ndata        ? "tables restored"
+                                       : "post-data objects",
+                   weights);
+    for (size_t i = 0; i < n; i++)
+        free(waits[i]);
+    for (size_t i = 0; i < ndata; i++)
+        free(by_table[i].key);
+    free(by_table);
+    free(waits);
+    free(nwaits);
+    free(weights);
+    free(items);
+    free(g);
+    free(dv);
 }
 
 /* --- statistics and ANALYZE ------------------------------------------- */
@@ -1412,21 +1621,6 @@ static void open_log(LogLevel level)
     free(dir);
 }
 
-static const char *const seq_set_types[] = {"SEQUENCE SET", NULL};
-/* Post-data runs in four phases, each in parallel as dependencies allow:
- * everything but the three kinds below; index attachments, which complete
- * the unique indexes of partitioned tables that foreign keys may reference;
- * foreign keys; the data of materialized views, once all they read is
- * there. */
-static const char *const post_later_types[] = {"SEQUENCE SET", "INDEX ATTACH", "FK CONSTRAINT",
-                                               "MATERIALIZED VIEW DATA", "EVENT TRIGGER", NULL};
-/* Event triggers last of all, as pg_restore does: one that fires on DDL
- * (or forbids it) must not see the restore's own statements. */
-static const char *const event_trigger_types[] = {"EVENT TRIGGER", NULL};
-static const char *const index_attach_types[] = {"INDEX ATTACH", NULL};
-static const char *const fk_types[] = {"FK CONSTRAINT", NULL};
-static const char *const matview_data_types[] = {"MATERIALIZED VIEW DATA", NULL};
-
 Error *restore_run(const RestoreOptions *opts, const char *command_line)
 {
     RestoreState s = {0};
@@ -1459,15 +1653,13 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     if (!e && !s.first_error && (!opts->metadata_only || !opts->data_only))
         e = pool_open(&opts->conn, s.target_db, s.application_name, s.config->databaseencoding,
                       njobs, &pool);
-    if (!e && !s.first_error && !opts->metadata_only)
-        e = step_data(&s, pool);
+    if (!e && !s.first_error)
+        step_data_and_post(&s, pool, !opts->metadata_only, !opts->data_only);
     if (!e && !s.first_error && !opts->metadata_only)
         e = run_serial(&s, TOC_POSTDATA, seq_set_types, false);
     if (!e && !s.first_error && !opts->data_only) {
-        log_info("restoring post-data objects");
-        e = run_leveled(&s, pool, post_later_types, true, "post-data objects");
-        if (!e && !s.first_error)
-            e = run_serial(&s, TOC_POSTDATA, index_attach_types, false);
+        log_info("restoring the remaining post-data objects: index attachments, foreign keys");
+        e = run_serial(&s, TOC_POSTDATA, index_attach_types, false);
         if (!e && !s.first_error)
             e = run_leveled(&s, pool, fk_types, false, "foreign keys");
     }

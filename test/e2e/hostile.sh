@@ -237,6 +237,10 @@ edit_rowscopied() { set_key "$(toc "$@")" rowscopied 7; }
 edit_attr_injection() { set_key "$(toc "$@")" attributestring '"(a); DROP TABLE x; --"'; }
 edit_attr_injection2() { set_key "$(toc "$@")" attributestring '"(\"id\") FROM STDIN; DROP TABLE public.x; --"'; }
 edit_attr_unbalanced() { set_key "$(toc "$@")" attributestring '"(\"id\", \"v)"'; }
+edit_dataformat_unknown() { set_key "$(toc "$@")" dataformat '"parquet"'; }
+edit_config_dataformat_unknown() { set_key "$1/gpbackup_$2_config.yaml" dataformat '"text"'; }
+# Binary data where the server's helper would read it: never written so.
+edit_dataformat_server_side() { set_key "$1/gpbackup_$2_config.yaml" datapath '"server-side"'; }
 edit_metadata_appended() { printf 'DROP TABLE public.x;\n' >>"$1/gpbackup_$2_metadata.sql"; }
 edit_manifest_dotdot() {
     sed -i "s|^- name: gpbackup_$2_report\$|- name: \"../../../etc/passwd\"|" "$1/gpbackup_$2_manifest.yaml"
@@ -354,6 +358,9 @@ run_test toc_filebytes_huge test_edited_set edit_filebytes_huge resign 'table of
 run_test toc_attributestring_injection test_edited_set edit_attr_injection resign 'invalid column list'
 run_test toc_attributestring_injection2 test_edited_set edit_attr_injection2 resign 'invalid column list'
 run_test toc_attributestring_unbalanced test_edited_set edit_attr_unbalanced resign 'invalid column list'
+run_test toc_dataformat_unknown test_edited_set edit_dataformat_unknown resign 'unknown data format "parquet" of table'
+run_test config_dataformat_unknown test_edited_set edit_config_dataformat_unknown resign 'unknown data format "text" in its configuration'
+run_test config_binary_server_side test_edited_set edit_dataformat_server_side resign 'data format binary with data path server-side'
 run_test toc_edited_unsigned test_edited_set edit_rowscopied none 'toc\.yaml.* is damaged'
 run_test metadata_edited_unsigned test_edited_set edit_metadata_appended none 'metadata\.sql.* is damaged'
 run_test config_edited_unsigned test_edited_set edit_config_version none 'unsupported format version 99|config\.yaml.* is damaged'

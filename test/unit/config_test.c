@@ -257,7 +257,7 @@ static void test_key_order_and_derived(void **state)
         {"excludeschemafiltered", "true"}, {"excludetablefiltered", "true"},
         {"datedeleted", "\"\""}, {"plugin", "\"\""}, {"pluginversion", "\"\""},
         {"restoreplan", "[]"}, {"timestamp", "\"20240102010000\""}, {"status", "Failure"},
-        {"segmentcount", "2147483647"}, {"compressed", "true"}, {"formatversion", "1"},
+        {"segmentcount", "2147483647"}, {"compressed", "true"}, {"formatversion", "2"},
     };
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
         char *v = value_of(text, expected[i].key);
@@ -291,7 +291,9 @@ static void test_key_order_and_derived(void **state)
 
 /* The sample's text with the line starting "key:" replaced by line (or
  * removed when line is NULL), then parsed. */
-static Error *parse_replacing(const char *key, const char *line)
+/* The sample config with key's line replaced by line (or removed when
+ * NULL), parsed; the result goes to *out (NULL: freed). */
+static Error *parse_replacing_into(const char *key, const char *line, BackupConfig **out)
 {
     BackupConfig *c = sample_config();
     char *text;
@@ -319,9 +321,16 @@ static Error *parse_replacing(const char *key, const char *line)
     free(edited);
     if (err)
         assert_null(back);
+    else if (out)
+        *out = back;
     else
         config_free(back);
     return err;
+}
+
+static Error *parse_replacing(const char *key, const char *line)
+{
+    return parse_replacing_into(key, line, NULL);
 }
 
 static void test_valid_edits_accepted(void **state)
@@ -342,8 +351,23 @@ static void test_version(void **state)
     (void)state;
     Error *err = parse_replacing("formatversion", "formatversion: 7");
     assert_non_null(err);
-    assert_non_null(strstr(err->message, "supported version: 1"));
+    assert_non_null(strstr(err->message, "supported versions: 1 to 2"));
     expect_error(err, ERR_FORMAT, "unsupported format version 7 in backup configuration");
+    err = parse_replacing("formatversion", "formatversion: 0");
+    expect_error(err, ERR_FORMAT, "unsupported format version 0 in backup configuration");
+    /* 1 (csv sets) and 2 (binary sets) are read, and written back as they were. */
+    for (int v = 1; v <= 2; v++) {
+        char line[32];
+        snprintf(line, sizeof line, "formatversion: %d", v);
+        BackupConfig *c = NULL;
+        expect_ok(parse_replacing_into("formatversion", line, &c));
+        assert_int_equal(c->formatversion, v);
+        char *text;
+        expect_ok(config_to_yaml(c, &text, NULL));
+        assert_non_null(strstr(text, line));
+        free(text);
+        config_free(c);
+    }
     err = parse_replacing("formatversion", NULL);
     assert_non_null(err);
     assert_non_null(err->hint);

@@ -318,6 +318,9 @@ static void test_backup_defaults(void **state)
     assert_int_equal(o.compression, CODEC_NONE);
     assert_int_equal(o.compression_level, 0);
     assert_true(o.no_compression);
+    /* Binary data unless told otherwise. */
+    assert_int_equal(o.data_format, DATA_FORMAT_BINARY);
+    assert_false(o.data_format_given);
     backup_options_free(&o);
     unsetenv("COORDINATOR_DATA_DIRECTORY");
 }
@@ -443,6 +446,7 @@ static void test_backup_every_option(void **state)
         args_opt(&a, p, "exclude-table-file", xtables);
         args_opt(&a, p, "data-only", NULL);
         args_opt(&a, p, "lock-wait-timeout", "30");
+        args_opt(&a, p, "data-format", "csv");
         args_opt(&a, p, "without-globals", NULL);
         args_opt(&a, p, "with-stats", NULL);
         args_opt(&a, p, "verbose", NULL);
@@ -465,6 +469,8 @@ static void test_backup_every_option(void **state)
         assert_true(o.data_only);
         assert_false(o.metadata_only);
         assert_int_equal(o.lock_wait_timeout, 30);
+        assert_int_equal(o.data_format, DATA_FORMAT_CSV);
+        assert_true(o.data_format_given);
         assert_true(o.without_globals);
         assert_true(o.with_stats);
         assert_int_equal(o.log_level, LOG_VERBOSE);
@@ -816,6 +822,37 @@ static void test_unknown_option(void **state)
     RESTORE_REJECTS("unrecognized option", "--compression-type", "zstd");
     RESTORE_REJECTS("unrecognized option", "--no-compression");
     RESTORE_REJECTS("unrecognized option", "-lock-wait-timeout", "5");
+    RESTORE_REJECTS("unrecognized option", "--data-format", "csv");
+}
+
+static void test_data_format(void **state)
+{
+    (void)state;
+    BackupOptions o;
+    expect_ok(backup_parse_list(LIST("--dbname", "db", "--data-format", "binary"), &o), "binary");
+    assert_int_equal(o.data_format, DATA_FORMAT_BINARY);
+    assert_true(o.data_format_given);
+    backup_options_free(&o);
+    /* csv with --server-side; binary is refused there, naming why. */
+    expect_ok(backup_parse_list(LIST("--dbname", "db", "--server-side", "--data-format", "csv"),
+                                &o),
+              "csv server-side");
+    assert_int_equal(o.data_format, DATA_FORMAT_CSV);
+    backup_options_free(&o);
+    BACKUP_REJECTS("option --data-format binary cannot be used with --server-side",
+                   "--dbname", "db", "--server-side", "--data-format", "binary");
+    BACKUP_REJECTS("invalid value \"text\" for option --data-format", "--dbname", "db",
+                   "--data-format", "text");
+    BACKUP_REJECTS("invalid value \"CSV\" for option --data-format", "--dbname", "db",
+                   "--data-format", "CSV");
+    DataFormat f = DATA_FORMAT_CSV;
+    assert_true(data_format_parse("binary", &f));
+    assert_int_equal(f, DATA_FORMAT_BINARY);
+    assert_string_equal(data_format_name(f), "binary");
+    assert_true(data_format_parse("csv", &f));
+    assert_string_equal(data_format_name(f), "csv");
+    assert_false(data_format_parse("", &f));
+    assert_false(data_format_parse("binary ", &f));
 }
 
 static void test_missing_value(void **state)
@@ -837,6 +874,7 @@ static void test_missing_value(void **state)
     BACKUP_REJECTS("option \"--compression-type\" requires a value", "--compression-type");
     BACKUP_REJECTS("option \"-compression-level\" requires a value", "-compression-level");
     BACKUP_REJECTS("option \"--lock-wait-timeout\" requires a value", "--lock-wait-timeout");
+    BACKUP_REJECTS("option \"--data-format\" requires a value", "--data-format");
     RESTORE_REJECTS("option \"--redirect-db\" requires a value", "--redirect-db");
     rejects(CMD_RESTORE, false, "option \"--timestamp\" requires a value", LIST("--timestamp"));
 }
@@ -1345,6 +1383,7 @@ int main(void)
         cmocka_unit_test(test_default_backup_dir),
         cmocka_unit_test(test_backup_every_option),
         cmocka_unit_test(test_restore_every_option),
+        cmocka_unit_test(test_data_format),
         cmocka_unit_test(test_repeatable_filters),
         cmocka_unit_test(test_filter_files),
         cmocka_unit_test(test_filter_file_errors),

@@ -90,6 +90,8 @@ static Toc *sample_toc(void)
             .file = (char *)(uintptr_t)name_at(i + 11),
             .rawbytes = i == 2 ? UINT64_MAX : i * 7919,
             .filebytes = i == 3 ? UINT64_MAX : i * 31,
+            /* Sets of 0.4 name each table's format; absent before. */
+            .dataformat = (char *)(uintptr_t)(i % 3 == 0 ? NULL : i % 3 == 1 ? "binary" : "csv"),
         };
         snprintf(d.checksum, sizeof d.checksum, "%032zx", i * 0x1234567u);
         TocDataEntry *stored = toc_add_data(toc, &d);
@@ -142,6 +144,10 @@ static void assert_toc_equal(const Toc *a, const Toc *b)
         assert_true(x->rawbytes == y->rawbytes);
         assert_true(x->filebytes == y->filebytes);
         assert_string_equal(x->checksum, y->checksum);
+        if (x->dataformat)
+            assert_string_equal(x->dataformat, y->dataformat);
+        else
+            assert_null(y->dataformat);
         assert_int_equal(x->nsegments, y->nsegments);
         for (size_t k = 0; k < x->nsegments; k++) {
             const TocSegmentFile *p = &x->segments[k], *r = &y->segments[k];
@@ -168,6 +174,10 @@ static void test_round_trip(void **state)
     assert_toc_equal(toc, back);
     assert_true(back->data[0].oid == UINT32_MAX);
     assert_true(back->data[1].rowscopied == UINT64_MAX);
+    assert_null(back->data[0].dataformat);
+    assert_string_equal(back->data[1].dataformat, "binary");
+    assert_non_null(strstr(text, "  checksum: \"00000000000000000000000001234567\"\n"
+                                 "  dataformat: binary\n"));
 
     /* Writing what was read gives the same text: nothing is lost or reordered. */
     char *again;
