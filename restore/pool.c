@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "depgraph.h"
 #include "jobq.h"
 #include "log.h"
 #include "progress.h"
@@ -111,37 +112,17 @@ void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_
     p->work = jobq_new();
     p->results = jobq_new();
     PoolItem *pis = xcalloc(n, sizeof *pis);
-    /* remaining[i]: prerequisites of item i not finished yet; the items
-     * waiting for item i are next[first[i]], ..., next[first[i + 1] - 1]. */
-    size_t *remaining = xcalloc(n, sizeof *remaining);
-    size_t *first = xcalloc(n + 1, sizeof *first);
-    size_t nedges = 0;
-    for (size_t i = 0; waits_for && i < n; i++) {
-        remaining[i] = nwaits[i];
-        nedges += nwaits[i];
-        for (size_t k = 0; k < nwaits[i]; k++)
-            first[waits_for[i][k] + 1]++;
-    }
-    for (size_t i = 0; i < n; i++)
-        first[i + 1] += first[i];
-    size_t *next = xcalloc(nedges + 1, sizeof *next);
-    size_t *fill = xcalloc(n + 1, sizeof *fill);
-    memcpy(fill, first, n * sizeof *fill);
-    for (size_t i = 0; waits_for && i < n; i++)
-        for (size_t k = 0; k < nwaits[i]; k++)
-            next[fill[waits_for[i][k]]++] = i;
-    free(fill);
+    DepGraph *graph = depgraph_new(n, waits_for, nwaits);
+    size_t *ready = xcalloc(n + 1, sizeof *ready);
     unsigned long long total = 0;
-    size_t pushed = 0;
     for (size_t i = 0; i < n; i++) {
         pis[i].item = items[i];
         pis[i].index = i;
         total += weights ? weights[i] : 1;
-        if (remaining[i] == 0) {
-            jobq_push(p->work, &pis[i]);
-            pushed++;
-        }
     }
+    size_t pushed = depgraph_initial(graph, ready);
+    for (size_t k = 0; k < pushed; k++)
+        jobq_push(p->work, &pis[ready[k]]);
     if (pushed == n)
         jobq_close(p->work);
     int started = 0;
@@ -178,13 +159,11 @@ void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_
             error_free(it->err);
         }
         it->err = NULL;
-        for (size_t k = first[it->index]; k < first[it->index + 1] && !stop; k++) {
-            size_t j = next[k];
-            if (--remaining[j] == 0) {
-                jobq_push(p->work, &pis[j]);
-                pushed++;
-            }
-        }
+        size_t m = depgraph_finish(graph, it->index, ready);
+        for (size_t k = 0; k < m && !stop; k++)
+            jobq_push(p->work, &pis[ready[k]]);
+        if (!stop)
+            pushed += m;
         if (pushed == n || stop)
             jobq_close(p->work);
         progress_update(prog, (int)finished, work_done, weights ? work_done : 0);
@@ -193,9 +172,8 @@ void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_
     progress_finish(prog);
     for (int i = 0; i < started; i++)
         pthread_join(p->workers[i].thread, NULL);
-    free(next);
-    free(first);
-    free(remaining);
+    depgraph_free(graph);
+    free(ready);
     free(pis);
     jobq_free(p->work);
     jobq_free(p->results);
