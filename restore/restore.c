@@ -1274,6 +1274,18 @@ static void run_on_tables(RestoreState *s, Pool *pool, PoolTaskFn fn, PoolDoneFn
 
 /* --- data and post-data as one graph ---------------------------------- */
 
+/* How many kept post-data entries have one of types. */
+static size_t count_kept(const RestoreState *s, const char *const *types)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->toc->nentries[TOC_POSTDATA]; i++) {
+        const TocEntry *e = &s->toc->entries[TOC_POSTDATA][i];
+        if (type_in(types, e->objecttype) && entry_kept(&s->opts->filter, e))
+            n++;
+    }
+    return n;
+}
+
 static const char *const seq_set_types[] = {"SEQUENCE SET", NULL};
 /* Post-data runs in four phases, each in parallel as dependencies allow:
  * everything but the kinds below, with the data (step_data_and_post);
@@ -1658,7 +1670,8 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     if (!e && !s.first_error && !opts->metadata_only)
         e = run_serial(&s, TOC_POSTDATA, seq_set_types, false);
     if (!e && !s.first_error && !opts->data_only) {
-        log_info("restoring the remaining post-data objects: index attachments, foreign keys");
+        if (count_kept(&s, index_attach_types) + count_kept(&s, fk_types))
+            log_info("restoring the remaining post-data objects: index attachments, foreign keys");
         e = run_serial(&s, TOC_POSTDATA, index_attach_types, false);
         if (!e && !s.first_error)
             e = run_leveled(&s, pool, fk_types, false, "foreign keys");

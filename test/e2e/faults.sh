@@ -340,7 +340,7 @@ SQL
         # The case proves something only if each wait outlasted its timeout.
         longer_than 1.5 "$(sed -n 's/.*locked [0-9]* tables in \([0-9.]*\)s.*/\1/p' "$log")" "the lock wait of gpbackup"
         longer_than 1.5 "$(since "$log" 'INFO: backing up' "INFO: backup $ts complete")" "the data phase of gpbackup"
-        longer_than 1.2 "$(since "$CASE_DIR/restore.log" 'INFO: restoring data of' 'INFO: restoring the remaining post-data')" \
+        longer_than 1.2 "$(since "$CASE_DIR/restore.log" 'INFO: restoring data of' 'INFO: restore of backup')" \
             "the data phase of gprestore"
     ) || { "$E2E_REPO/ci/pg-stop.sh" "$cdir" >/dev/null 2>&1; return 1; }
     "$E2E_REPO/ci/pg-stop.sh" "$cdir" >/dev/null 2>&1
