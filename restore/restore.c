@@ -1253,15 +1253,27 @@ static int data_order(const void *a, const void *b)
 /* Run fn on the pool for every data entry the filters keep, largest first
  * (as in the backup), progress weighted by size; logs "<verb> N tables"
  * first. */
+/* The data entries the filters keep, largest first; *n of them. */
+static TocDataEntry **kept_tables(const RestoreState *s, size_t *n)
+{
+    TocDataEntry **items = xcalloc(s->toc->ndata + 1, sizeof *items);
+    *n = 0;
+    for (size_t i = 0; i < s->toc->ndata; i++)
+        if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
+            items[(*n)++] = &s->toc->data[i];
+    qsort(items, *n, sizeof *items, data_order);
+    return items;
+}
+
 static void run_on_tables(RestoreState *s, Pool *pool, PoolTaskFn fn, PoolDoneFn done,
                           const char *verb, const char *what)
 {
-    void **items = xcalloc(s->toc->ndata + 1, sizeof(void *));
-    size_t n = 0;
-    for (size_t i = 0; i < s->toc->ndata; i++)
-        if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
-            items[n++] = &s->toc->data[i];
-    qsort(items, n, sizeof *items, data_order);
+    size_t n;
+    TocDataEntry **kept = kept_tables(s, &n);
+    void **items = xcalloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = kept[i];
+    free(kept);
     unsigned long long *weights = xcalloc(n + 1, sizeof *weights);
     for (size_t i = 0; i < n; i++)
         weights[i] = ((TocDataEntry *)items[i])->rawbytes;
@@ -1274,13 +1286,13 @@ static void run_on_tables(RestoreState *s, Pool *pool, PoolTaskFn fn, PoolDoneFn
 
 /* --- data and post-data as one graph ---------------------------------- */
 
-/* How many kept post-data entries have one of types. */
-static size_t count_kept(const RestoreState *s, const char *const *types)
+/* How many kept post-data entries have (exclude: have not) one of types. */
+static size_t count_kept(const RestoreState *s, const char *const *types, bool exclude)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->toc->nentries[TOC_POSTDATA]; i++) {
         const TocEntry *e = &s->toc->entries[TOC_POSTDATA][i];
-        if (type_in(types, e->objecttype) && entry_kept(&s->opts->filter, e))
+        if (type_in(types, e->objecttype) != exclude && entry_kept(&s->opts->filter, e))
             n++;
     }
     return n;
@@ -1341,6 +1353,28 @@ static int graph_key_order(const void *a, const void *b)
     return strcmp(((const StrKeyIndex *)a)->key, ((const StrKeyIndex *)b)->key);
 }
 
+/* The data item of the table an index or constraint entry is on, or
+ * otherwise (or when the table has no data item) the all-data milestone. */
+static size_t own_table_item(const TocEntry *e, const StrKeyIndex *by_table, size_t ndata,
+                             size_t all_data)
+{
+    char *schema, *name;
+    if (!type_in(post_with_table_types, e->objecttype) || !e->referenceobject ||
+        !*e->referenceobject)
+        return all_data;
+    Error *pe = filter_parse_table_name(e->referenceobject, &schema, &name);
+    if (pe) {
+        error_free(pe);
+        return all_data;
+    }
+    StrKeyIndex want = {table_key(schema, name), 0};
+    const StrKeyIndex *hit = bsearch(&want, by_table, ndata, sizeof *by_table, graph_key_order);
+    free(want.key);
+    free(schema);
+    free(name);
+    return hit ? hit->index : all_data;
+}
+
 /* The data of the kept tables (largest first, one transaction each) and,
  * with post, the post-data entries of the first post-data phase (all but
  * post_later_types): each waits for the entries it depends on (the TOC
@@ -1350,18 +1384,10 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
 {
     if (s->created_tables.n)
         qsort(s->created_tables.items, s->created_tables.n, sizeof(char *), key_order);
-    size_t ndata = 0, npost = 0;
-    TocDataEntry **dv = xcalloc(s->toc->ndata + 1, sizeof *dv);
-    for (size_t i = 0; data && i < s->toc->ndata; i++)
-        if (filter_keeps_table(&s->opts->filter, s->toc->data[i].schema, s->toc->data[i].name))
-            dv[ndata++] = &s->toc->data[i];
-    qsort(dv, ndata, sizeof *dv, data_order);
+    size_t ndata = 0;
+    TocDataEntry **dv = data ? kept_tables(s, &ndata) : xcalloc(1, sizeof *dv);
     TocSection sec = TOC_POSTDATA;
-    for (size_t i = 0; post && i < s->toc->nentries[sec]; i++) {
-        TocEntry *e = &s->toc->entries[sec][i];
-        if (!type_in(post_later_types, e->objecttype) && entry_kept(&s->opts->filter, e))
-            npost++;
-    }
+    size_t npost = post ? count_kept(s, post_later_types, true) : 0;
     bool milestone = ndata && npost;
     size_t n = ndata + milestone + npost;
     GraphItem *g = xcalloc(n + 1, sizeof *g);
@@ -1405,24 +1431,7 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
                 waits[k][nwaits[k]++] = by_id[id] - 1;
         }
         if (milestone) {
-            size_t table = all_data;
-            char *schema, *name;
-            Error *pe = type_in(post_with_table_types, e->objecttype) && e->referenceobject &&
-                                *e->referenceobject
-                            ? filter_parse_table_name(e->referenceobject, &schema, &name)
-                            : ERROR_NEW(ERR_FORMAT, "no table");
-            if (!pe) {
-                StrKeyIndex want = {table_key(schema, name), 0};
-                StrKeyIndex *hit = bsearch(&want, by_table, ndata, sizeof *by_table,
-                                           graph_key_order);
-                if (hit)
-                    table = hit->index;
-                free(want.key);
-                free(schema);
-                free(name);
-            }
-            error_free(pe);
-            waits[k][nwaits[k]++] = table;
+            waits[k][nwaits[k]++] = own_table_item(e, by_table, ndata, all_data);
         }
         if (e->dumpid && e->dumpid <= maxid)
             by_id[e->dumpid] = k + 1;
@@ -1670,7 +1679,7 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     if (!e && !s.first_error && !opts->metadata_only)
         e = run_serial(&s, TOC_POSTDATA, seq_set_types, false);
     if (!e && !s.first_error && !opts->data_only) {
-        if (count_kept(&s, index_attach_types) + count_kept(&s, fk_types))
+        if (count_kept(&s, index_attach_types, false) + count_kept(&s, fk_types, false))
             log_info("restoring the remaining post-data objects: index attachments, foreign keys");
         e = run_serial(&s, TOC_POSTDATA, index_attach_types, false);
         if (!e && !s.first_error)
