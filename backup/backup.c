@@ -136,9 +136,10 @@ static Error *step_server(BackupState *s)
     if (o->metadata_only && !mpp)
         s->data_path = DATA_CLIENT;
     /* The segments' helpers write and count csv rows. */
-    if (mpp && o->data_format_given && o->data_format == DATA_FORMAT_BINARY)
-        return error_hint(ERROR_NEW(ERR_USAGE, "option --data-format binary cannot be used on "
-                                               "Greenplum and Cloudberry clusters"),
+    if (mpp && o->data_format_given && o->data_format != DATA_FORMAT_CSV)
+        return error_hint(ERROR_NEW(ERR_USAGE, "option --data-format %s cannot be used on "
+                                               "Greenplum and Cloudberry clusters",
+                                    data_format_name(o->data_format)),
                           "The segments write csv data; leave out --data-format.");
     s->data_format = s->data_path == DATA_CLIENT ? o->data_format : DATA_FORMAT_CSV;
     if (s->data_path != DATA_CLIENT) {
@@ -199,8 +200,9 @@ static void fill_config(BackupState *s)
 {
     const BackupOptions *o = s->opts;
     BackupConfig *c = s->config;
-    c->formatversion = s->data_format == DATA_FORMAT_BINARY ? CONFIG_FORMAT_VERSION
-                                                            : CONFIG_FORMAT_VERSION_CSV;
+    c->formatversion = s->data_format == DATA_FORMAT_PACKED   ? CONFIG_FORMAT_VERSION
+                       : s->data_format == DATA_FORMAT_BINARY ? CONFIG_FORMAT_VERSION_BINARY
+                                                              : CONFIG_FORMAT_VERSION_CSV;
     config_set(&c->backupdir, o->backup_dir);
     config_set(&c->backupversion, GPB_VERSION);
     c->compressed = o->compression != CODEC_NONE;
@@ -600,12 +602,13 @@ static Error *write_report(BackupState *s, const Error *failure)
               f->include_table_schemas.n || f->exclude_table_schemas.n   ? "Table Filter"
               : f->include_schemas.n || f->exclude_schemas.n ? "Schema Filter"
                                                              : "None");
-    if (s->data_format == DATA_FORMAT_BINARY && s->stats.tables_csv)
-        snprintf(buf, sizeof buf, "binary, one file per table (%d tables csv: columns of "
-                                  "non-built-in types)", s->stats.tables_csv);
+    if (s->data_format != DATA_FORMAT_CSV && s->stats.tables_csv)
+        snprintf(buf, sizeof buf, "%s, one file per table (%d tables csv: columns of "
+                                  "non-built-in types)",
+                 data_format_name(s->data_format), s->stats.tables_csv);
     else
         snprintf(buf, sizeof buf, "%s, one file per table",
-                 s->data_format == DATA_FORMAT_BINARY ? "binary" : "CSV");
+                 s->data_format != DATA_FORMAT_CSV ? data_format_name(s->data_format) : "CSV");
     append_kv(&sb, "data file format:", buf);
     append_kv(&sb, "globals:", o->without_globals || o->data_only ? "not included"
                                                                   : "roles and tablespaces included");

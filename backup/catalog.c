@@ -167,6 +167,11 @@ TableInfo *catalog_find(const TableSet *set, uint32_t oid)
     return NULL;
 }
 
+/* Built-in types of 2, 4 or 8 bytes whose values are numbers (as oids:
+ * int2, int4, int8, oid, float4, float8, money, date, time, timestamp,
+ * timestamptz). */
+#define PACK_DELTA_TYPES "21, 23, 20, 26, 700, 701, 790, 1082, 1083, 1114, 1184"
+
 Error *catalog_load_columns(Conn *c, TableSet *set)
 {
     char *oids = catalog_oid_array(set);
@@ -200,7 +205,13 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         "        AND t.typname !~ '^_?reg' "
         "        AND (t.typelem = 0 OR EXISTS (SELECT 1 FROM pg_catalog.pg_type e "
         "             WHERE e.oid = t.typelem AND e.typsend <> 0 AND e.typreceive <> 0 "
-        "             AND e.typtype IN ('b', 'r', 'm')))) AS binary_io "
+        "             AND e.typtype IN ('b', 'r', 'm')))) AS binary_io, "
+        /* The packed format codes fixed-width numbers, dates and times as
+         * the difference from the previous row's value, and arrays of them
+         * word by word (include/pack.h). */
+        "       CASE WHEN a.atttypid IN (%s) THEN 'd' "
+        "            WHEN t.typelem IN (%s) AND t.typlen = -1 THEN 'w' "
+        "            ELSE '-' END AS pack_mode "
         "FROM pg_catalog.pg_attribute a "
         "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -212,7 +223,8 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         "ORDER BY a.attrelid, a.attnum",
         v >= 100000 ? "a.attidentity" : "''::pg_catalog.char",
         v >= 120000 ? "a.attgenerated" : "''::pg_catalog.char",
-        v >= 140000 ? "a.attcompression" : "''::pg_catalog.char");
+        v >= 140000 ? "a.attcompression" : "''::pg_catalog.char", PACK_DELTA_TYPES,
+        PACK_DELTA_TYPES);
     Error *e = conn_query_params(c, sql, 1, params, &r);
     free(sql);
     free(oids);
@@ -257,15 +269,17 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
         col->stattarget = result_isnull(r, i, "attstattarget") ? -1
                                                                 : (int)result_int(r, i, "attstattarget");
         col->binary_io = result_bool(r, i, "binary_io");
+        col->pack_mode = result_str(r, i, "pack_mode")[0];
     }
     result_free(r);
 
     /* The COPY column list: generated columns are computed on restore. */
     for (size_t k = 0; k < set->nall; k++) {
         TableInfo *ti = &set->items[k];
-        StrBuf sb, nums;
+        StrBuf sb, nums, modes;
         sb_init(&sb);
         sb_init(&nums);
+        sb_init(&modes);
         sb_append(&sb, "(");
         int n = 0;
         ti->binary_io = true;
@@ -273,12 +287,14 @@ Error *catalog_load_columns(Conn *c, TableSet *set)
             if (ti->columns[j].generated)
                 continue;
             ti->binary_io = ti->binary_io && ti->columns[j].binary_io;
+            sb_printf(&modes, "%c", ti->columns[j].pack_mode ? ti->columns[j].pack_mode : '-');
             char *q = conn_quote_ident(c, ti->columns[j].name);
             sb_printf(&nums, "%s%d", n ? "," : "", ti->columns[j].attnum);
             sb_printf(&sb, "%s%s", n++ ? ", " : "", q);
             free(q);
         }
         ti->attnums = xasprintf("{%s}", nums.data);
+        ti->pack_modes = sb_steal(&modes);
         sb_free(&nums);
         sb_append(&sb, ")");
         /* No column to name (a table without columns, or with generated
@@ -349,6 +365,7 @@ void catalog_free(TableSet *set)
         free(t->tablespace);
         free(t->copy_columns);
         free(t->attnums);
+        free(t->pack_modes);
     }
     free(set->items);
     free(set->by_oid);

@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "jobq.h"
 #include "log.h"
+#include "pack.h"
 #include "progress.h"
 #include "snapshot.h"
 #include "util.h"
@@ -32,7 +33,7 @@ typedef struct DataJob {
     uint64_t file_bytes;
     char *file;
     char checksum[40];
-    bool binary;        /* written in COPY's binary format */
+    DataFormat format;  /* what the file holds */
     int worker;
     TocSegmentFile *segments;   /* DATA_SEGMENTS: one per primary, by content */
     size_t nsegments;
@@ -57,7 +58,14 @@ typedef struct Sink {
     CodecWriter *writer;
     char *buf;
     size_t len;
+    PackCoder *pack;    /* packed format: the rows go through the encoder, whose
+                         * own buffer gathers them for the codec */
 } Sink;
+
+static Error *codec_output(void *ctx, const char *data, size_t len)
+{
+    return codec_writer_write(ctx, data, len);
+}
 
 static Error *sink_flush(Sink *s)
 {
@@ -75,6 +83,8 @@ static Error *sink_write(void *ctx, const char *data, size_t len)
      * buffered in the socket only delays the exit (seconds at high levels). */
     if (conn_stop_requested())
         return ERROR_NEW(ERR_CANCELED, "canceled");
+    if (s->pack)
+        return pack_write(s->pack, data, len);
     if (s->len + len > SINK_BUFFER) {
         Error *e = sink_flush(s);
         if (e)
@@ -238,17 +248,29 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
     /* Made durable all at once before the backup is declared complete. */
     codec_writer_defer_sync(sink.writer);
     codec_writer_checksum_to(sink.writer, job->checksum);
-    sink.buf = xmalloc(SINK_BUFFER);
-    /* Binary where every column's type allows it (catalog_load_columns):
-     * the server skips the text conversion of every value, and the
-     * restore its parsing. */
-    job->binary = in->data_format == DATA_FORMAT_BINARY && t->binary_io;
+    /* Binary (or packed) where every column's type allows it
+     * (catalog_load_columns): the server skips the text conversion of
+     * every value, and the restore its parsing. */
+    job->format = t->binary_io ? in->data_format : DATA_FORMAT_CSV;
+    if (job->format == DATA_FORMAT_PACKED)
+        sink.pack = pack_encoder_new(t->pack_modes ? t->pack_modes : "", codec_output,
+                                     sink.writer);
+    else
+        sink.buf = xmalloc(SINK_BUFFER);
     char *sql = xasprintf("COPY %s %s TO STDOUT WITH (FORMAT %s)", t->qualified, t->copy_columns,
-                          data_format_name(job->binary ? DATA_FORMAT_BINARY : DATA_FORMAT_CSV));
+                          job->format == DATA_FORMAT_CSV ? "csv" : "binary");
     e = conn_copy_out(c, sql, sink_write, &sink, &job->rows);
     free(sql);
-    if (!e)
+    if (!e && sink.pack) {
+        e = pack_finish(sink.pack);
+        if (!e && pack_rows(sink.pack) != job->rows)
+            e = ERROR_NEW(ERR_DATA, "packed %llu rows, COPY reported %llu",
+                          (unsigned long long)pack_rows(sink.pack),
+                          (unsigned long long)job->rows);
+    } else if (!e) {
         e = sink_flush(&sink);
+    }
+    pack_free(sink.pack);
     free(sink.buf);
     if (e) {
         codec_writer_abort(sink.writer);
@@ -610,12 +632,13 @@ static void record_done(Toc *toc, DataFormat set_format, DataPhaseStats *st, Dat
     memcpy(de.checksum, job->checksum, sizeof de.checksum);
     de.segments = job->segments;
     de.nsegments = job->nsegments;
-    /* Named per table only in a binary set: a set's csv tables (and every
-     * table of a csv set) follow its dataformat. */
-    char csv[] = "csv", binary[] = "binary";
-    if (set_format == DATA_FORMAT_BINARY)
-        de.dataformat = job->binary ? binary : csv;
-    if (set_format == DATA_FORMAT_BINARY && !job->binary)
+    /* Named per table only in a binary or packed set: every table of a csv
+     * set follows its dataformat. */
+    char fmt[16];
+    snprintf(fmt, sizeof fmt, "%s", data_format_name(job->format));
+    if (set_format != DATA_FORMAT_CSV)
+        de.dataformat = fmt;
+    if (set_format != DATA_FORMAT_CSV && job->format == DATA_FORMAT_CSV)
         st->tables_csv++;
     toc_add_data(toc, &de);
     st->tables_done++;

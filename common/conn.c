@@ -3,6 +3,7 @@
  * place. */
 #include "conn.h"
 
+#include <limits.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -432,7 +433,17 @@ Error *conn_copy_out(Conn *c, const char *sql, CopySink sink, void *ctx, uint64_
     return e;
 }
 
-Error *conn_copy_in(Conn *c, const char *sql, CopySource source, void *ctx, uint64_t *rows)
+Error *conn_copy_put(Conn *c, const char *buf, size_t len)
+{
+    if (len > INT_MAX)
+        return ERROR_NEW(ERR_INTERNAL, "COPY data piece of %zu bytes", len);
+    if (PQputCopyData(c->pg, buf, (int)len) != 1)
+        return error_from_conn(c->pg, "could not send COPY data");
+    return NULL;
+}
+
+Error *conn_copy_in_from(Conn *c, const char *sql, CopyProducer produce, void *ctx,
+                         uint64_t *rows)
 {
     log_debug("copy: %s", sql);
     *rows = 0;
@@ -443,32 +454,46 @@ Error *conn_copy_in(Conn *c, const char *sql, CopySource source, void *ctx, uint
         return e;
     }
     PQclear(res);
-
-    size_t cap = 256 * 1024;
-    char *buf = xmalloc(cap);
-    Error *src_err = NULL;
-    for (;;) {
-        size_t n = 0;
-        src_err = source(ctx, buf, cap, &n);
-        if (src_err || n == 0)
-            break;
-        if (PQputCopyData(c->pg, buf, (int)n) != 1) {
-            free(buf);
-            Error *e = error_from_conn(c->pg, "could not send COPY data");
-            error_free(finish_results(c, sql, NULL));
-            return e;
-        }
-    }
-    free(buf);
-    if (src_err) {
-        /* Make the server abort the COPY: no partial data is kept. */
-        PQputCopyEnd(c->pg, src_err->message);
+    Error *e = produce(ctx, c);
+    if (e) {
+        /* Make the server abort the COPY: no partial data is kept. (When
+         * the connection failed, this fails too.) */
+        PQputCopyEnd(c->pg, e->message);
         error_free(finish_results(c, sql, NULL));
-        return src_err;
+        return e;
     }
     if (PQputCopyEnd(c->pg, NULL) != 1)
         return error_from_conn(c->pg, "could not end COPY");
     return finish_results(c, sql, rows);
+}
+
+typedef struct PullSource {
+    CopySource source;
+    void *ctx;
+} PullSource;
+
+static Error *produce_pulled(void *ctx, Conn *c)
+{
+    PullSource *ps = ctx;
+    size_t cap = 256 * 1024;
+    char *buf = xmalloc(cap);
+    Error *e;
+    for (;;) {
+        size_t n = 0;
+        e = ps->source(ps->ctx, buf, cap, &n);
+        if (e || n == 0)
+            break;
+        if ((e = conn_copy_put(c, buf, n)))
+            break;
+    }
+    free(buf);
+    return e;
+}
+
+Error *conn_copy_in(Conn *c, const char *sql, CopySource source, void *ctx, uint64_t *rows)
+{
+    PullSource ps = {source, ctx};
+    return conn_copy_in_from(c, sql, produce_pulled, &ps, rows);
 }
 
 char *conn_quote_ident(Conn *c, const char *name)

@@ -95,10 +95,11 @@ static const char backup_help[] =
     "  --compression-type TYPE    zstd (default), gzip or none\n"
     "  --compression-level N      zstd 1-19, gzip 1-9 (default 1)\n"
     "  --no-compression           write data files uncompressed\n"
-    "  --data-format FORMAT       binary (default: COPY's binary format, faster to write\n"
-    "                             and to load; tables with columns of other than built-in\n"
-    "                             types are written as csv) or csv (every table; always so\n"
-    "                             with --server-side and on Greenplum and Cloudberry)\n"
+    "  --data-format FORMAT       packed (default: COPY's binary format packed for the\n"
+    "                             compressor), binary (COPY's binary format as it is) or\n"
+    "                             csv; with packed and binary, tables with columns of other\n"
+    "                             than built-in types are written as csv; always csv with\n"
+    "                             --server-side and on Greenplum and Cloudberry\n"
     "  --jobs N                   worker connections for the data (default 1)\n"
     "  --lock-wait-timeout SECS   give up when table locks are not granted in time\n"
     "                             (default 0: wait without limit)\n"
@@ -351,7 +352,7 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
     memset(o, 0, sizeof *o);
     o->jobs = 1;
     o->compression = CODEC_ZSTD;
-    o->data_format = DATA_FORMAT_BINARY;
+    o->data_format = DATA_FORMAT_PACKED;
     o->log_level = LOG_INFO;
     int levels_given = 0;
     bool inc_schema = false, inc_table = false;
@@ -389,7 +390,7 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
                 return usage_error(
                     error_detail(ERROR_NEW(ERR_USAGE, "invalid value \"%s\" for option "
                                                       "--data-format", optarg),
-                                 "the data formats are binary and csv"),
+                                 "the data formats are packed, binary and csv"),
                     program);
             o->data_format_given = true;
             break;
@@ -461,10 +462,11 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
     if (o->single_backup_dir && !o->backup_dir)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --single-backup-dir needs --backup-dir"),
                            program);
-    if (o->server_side && o->data_format_given && o->data_format == DATA_FORMAT_BINARY)
+    if (o->server_side && o->data_format_given && o->data_format != DATA_FORMAT_CSV)
         return usage_error(
-            error_detail(ERROR_NEW(ERR_USAGE, "option --data-format binary cannot be used with "
-                                              "--server-side"),
+            error_detail(ERROR_NEW(ERR_USAGE, "option --data-format %s cannot be used with "
+                                              "--server-side",
+                                   data_format_name(o->data_format)),
                          "gpbackup_helper writes and checks csv data"),
             program);
     o->backup_dir_given = o->backup_dir != NULL;
@@ -475,7 +477,7 @@ Error *backup_options_parse(int argc, char **argv, BackupOptions *o)
 
 const char *data_format_name(DataFormat f)
 {
-    return f == DATA_FORMAT_BINARY ? "binary" : "csv";
+    return f == DATA_FORMAT_PACKED ? "packed" : f == DATA_FORMAT_BINARY ? "binary" : "csv";
 }
 
 bool data_format_parse(const char *s, DataFormat *out)
@@ -484,6 +486,8 @@ bool data_format_parse(const char *s, DataFormat *out)
         *out = DATA_FORMAT_CSV;
     else if (strcmp(s, "binary") == 0)
         *out = DATA_FORMAT_BINARY;
+    else if (strcmp(s, "packed") == 0)
+        *out = DATA_FORMAT_PACKED;
     else
         return false;
     return true;

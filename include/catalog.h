@@ -35,6 +35,7 @@ typedef struct Column {
     int stattarget;      /* attstattarget, -1 for the default */
     bool binary_io;      /* a built-in type whose binary COPY form is safe to restore
                           * anywhere (see catalog_load_columns) */
+    char pack_mode;      /* its mode in the packed data format (include/pack.h) */
 } Column;
 
 typedef struct TableInfo {
@@ -64,6 +65,7 @@ typedef struct TableInfo {
     int natts;           /* relnatts under the snapshot */
     char *attnums;       /* "{1,2,4}": attribute numbers of the copied columns */
     bool binary_io;      /* every copied column is binary_io: COPY's binary format may be used */
+    char *pack_modes;    /* the copied columns' pack_mode, in order */
 } TableInfo;
 
 typedef struct TableSet {

@@ -8,10 +8,12 @@
 #include "error.h"
 #include "util.h"
 
-/* The newest config format this code reads and writes. A set in COPY's
- * binary data format is version 2 (an older gprestore, which reads every
- * file as csv, refuses it); a csv set is version 1, as before. */
-#define CONFIG_FORMAT_VERSION 2
+/* The newest config format this code reads and writes. A set in the packed
+ * data format is version 3, one in COPY's binary format version 2, a csv
+ * set version 1: an older gprestore refuses a set whose data files it
+ * would misread. */
+#define CONFIG_FORMAT_VERSION 3
+#define CONFIG_FORMAT_VERSION_BINARY 2
 #define CONFIG_FORMAT_VERSION_CSV 1
 
 #define BACKUP_STATUS_IN_PROGRESS "In Progress"

@@ -72,6 +72,14 @@ Error *conn_copy_out(Conn *c, const char *sql, CopySink sink, void *ctx, uint64_
  * error the COPY is ended with PQputCopyEnd(errmsg) so the server aborts. */
 typedef Error *(*CopySource)(void *ctx, char *buf, size_t cap, size_t *n);
 Error *conn_copy_in(Conn *c, const char *sql, CopySource source, void *ctx, uint64_t *rows);
+/* The same with a producer that sends the data itself, with conn_copy_put,
+ * from buffers of its own (no copy into a buffer of the caller's). An error
+ * it returns ends the COPY as a source error does. */
+typedef Error *(*CopyProducer)(void *ctx, Conn *c);
+Error *conn_copy_in_from(Conn *c, const char *sql, CopyProducer produce, void *ctx,
+                         uint64_t *rows);
+/* Send len bytes (at most INT_MAX) of COPY data; only inside a producer. */
+Error *conn_copy_put(Conn *c, const char *buf, size_t len);
 
 /* Quote an identifier ("a""b") / a literal ('it''s', E'' when needed) with
  * libpq. Caller owns the result. */

@@ -12,13 +12,14 @@
 #include "filter.h"
 #include "log.h"
 
-/* How the rows of a table are written: COPY's csv or binary format. */
-typedef enum DataFormat { DATA_FORMAT_CSV, DATA_FORMAT_BINARY } DataFormat;
+/* How the rows of a table are written: COPY's csv or binary format, or the
+ * binary format packed for compression (include/pack.h). */
+typedef enum DataFormat { DATA_FORMAT_CSV, DATA_FORMAT_BINARY, DATA_FORMAT_PACKED } DataFormat;
 
-/* "csv" or "binary". */
+/* "csv", "binary" or "packed". */
 const char *data_format_name(DataFormat f);
-/* Parses "csv" or "binary" (as in the TOC and on the command line); false
- * for anything else. */
+/* Parses "csv", "binary" or "packed" (as in the TOC and on the command
+ * line); false for anything else. */
 bool data_format_parse(const char *s, DataFormat *out);
 
 typedef struct BackupOptions {
@@ -41,7 +42,7 @@ typedef struct BackupOptions {
     bool single_backup_dir;     /* MPP: segments write under backup_dir itself */
     char *helper_path;          /* gpbackup_helper on the database hosts; NULL = next to us */
     bool backup_dir_given;      /* --backup-dir was on the command line */
-    DataFormat data_format;     /* default binary; csv where the server writes the files */
+    DataFormat data_format;     /* default packed; csv where the server writes the files */
     bool data_format_given;
     LogLevel log_level;
     bool help;

@@ -20,6 +20,7 @@
 #include "helper.h"
 #include "log.h"
 #include "manifest.h"
+#include "pack.h"
 #include "restore.h"
 #include "toc.h"
 #include "util.h"
@@ -1012,17 +1013,15 @@ typedef struct LoadSource {
     uint64_t filebytes;         /* what the backup recorded of the file */
     const char *checksum;
     const char *path;
+    PackCoder *unpack;          /* packed data: the decoder */
+    Conn *conn;                 /* where the decoder sends what it decoded */
 } LoadSource;
 
 /* At the end of the file, before COPY is ended (and so before the commit),
  * the file's checksum must be the one the backup recorded: a damaged file
  * makes the server abort the COPY and no row of it is kept. */
-static Error *load_source(void *ctx, char *buf, size_t cap, size_t *n)
+static Error *check_whole_file(const LoadSource *ls)
 {
-    LoadSource *ls = ctx;
-    Error *e = codec_reader_read(ls->reader, buf, cap, n);
-    if (e || *n > 0)
-        return e;
     char hex[CHECKSUM_HEX_LEN + 1];
     uint64_t bytes;
     codec_reader_checksum(ls->reader, hex, &bytes);
@@ -1032,6 +1031,57 @@ static Error *load_source(void *ctx, char *buf, size_t cap, size_t *n)
                                     ls->path, bytes != ls->filebytes ? "size" : "checksum"),
                           "run gpbackup_manager verify to check the whole backup set");
     return NULL;
+}
+
+static Error *load_source(void *ctx, char *buf, size_t cap, size_t *n)
+{
+    LoadSource *ls = ctx;
+    Error *e = codec_reader_read(ls->reader, buf, cap, n);
+    if (e || *n > 0)
+        return e;
+    return check_whole_file(ls);
+}
+
+static Error *send_unpacked(void *ctx, const char *data, size_t len)
+{
+    LoadSource *ls = ctx;
+    return conn_copy_put(ls->conn, data, len);
+}
+
+/* Packed data: the file's bytes through the decoder, whose output buffer
+ * goes to the server as it fills. The whole file is checked before the
+ * decoder's last piece is sent. */
+static Error *produce_unpacked(void *ctx, Conn *c)
+{
+    LoadSource *ls = ctx;
+    ls->conn = c;
+    size_t cap = 256 * 1024;
+    char *buf = xmalloc(cap);
+    Error *e;
+    for (;;) {
+        size_t got = 0;
+        e = codec_reader_read(ls->reader, buf, cap, &got);
+        if (e)
+            break;
+        if (!got) {
+            e = check_whole_file(ls);
+            if (!e)
+                e = pack_finish(ls->unpack);
+            break;
+        }
+        if ((e = pack_write(ls->unpack, buf, got)))
+            break;
+    }
+    free(buf);
+    if (e && e->code == ERR_FORMAT)
+        e = error_prefix(e, "data file \"%s\"", ls->path);
+    return e;
+}
+
+static void load_source_close(LoadSource *ls)
+{
+    codec_reader_close(ls->reader);
+    pack_free(ls->unpack);
 }
 
 /* The helper's error files of a failed load (errpath_tmpl with the server's
@@ -1188,13 +1238,18 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     } else if (!e) {
         DataFormat f = entry_format(s, d);
         char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT %s%s)", q, d->attributestring,
-                              data_format_name(f), freeze ? ", FREEZE" : "");
-        e = conn_copy_in(c, sql, load_source, &ls, &rows);
+                              f == DATA_FORMAT_CSV ? "csv" : "binary", freeze ? ", FREEZE" : "");
+        if (f == DATA_FORMAT_PACKED) {
+            ls.unpack = pack_decoder_new(send_unpacked, &ls);
+            e = conn_copy_in_from(c, sql, produce_unpacked, &ls, &rows);
+        } else {
+            e = conn_copy_in(c, sql, load_source, &ls, &rows);
+        }
         free(sql);
         /* The binary form of a value does not fit the column it is loaded
          * into: 22P03 invalid_binary_representation when it is too long,
          * 08P01 ("insufficient data left in message") when too short. */
-        if (e && f == DATA_FORMAT_BINARY &&
+        if (e && f != DATA_FORMAT_CSV &&
             (strcmp(e->sqlstate, "22P03") == 0 || strcmp(e->sqlstate, "08P01") == 0))
             e = error_hint(e, "the table's data is in binary format, which loads only into "
                               "columns of the backup's types: let gprestore create the table, "
@@ -1214,7 +1269,7 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     } else {
         log_verbose("table %s: %llu rows", q, (unsigned long long)rows);
     }
-    codec_reader_close(ls.reader);
+    load_source_close(&ls);
     free(path);
     free(q);
     return e;

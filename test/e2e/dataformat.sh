@@ -1,10 +1,13 @@
 #!/bin/bash
 # The data format of a backup set (gpbackup --data-format): COPY's binary
-# format by default for tables whose columns are all of built-in types, csv
-# for the others and for every table with --data-format csv.
+# format packed for compression (include/pack.h) by default for tables whose
+# columns are all of built-in types, csv for the others; COPY's binary
+# format as it is with --data-format binary; every table csv with
+# --data-format csv.
 #
-# Cases: a binary set of every kind of built-in value (edge values, NULLs,
-# arrays, ranges) restores equal, with --jobs 1 and 3, and its tables with
+# Cases: a packed set of every kind of built-in value (edge values, NULLs,
+# arrays, ranges, runs of values whose differences wrap around) restores
+# equal, with --jobs 1 and 3, the same as a binary set, and its tables with
 # other types (domain, enum, composite, extension-free user types, reg*,
 # aclitem) are written as csv and restore equal too, reg* values by name
 # into a database where the oids differ; --data-format csv writes every
@@ -62,6 +65,33 @@ INSERT INTO "Fmt".with_acl VALUES (1, '{postgres=arwdDxt/postgres}');
 -- Generated columns are not copied: the table stays binary.
 CREATE TABLE "Fmt".generated (id int, g int GENERATED ALWAYS AS (id * 2) STORED);
 INSERT INTO "Fmt".generated (id) VALUES (1), (2);
+-- Runs for the packed format's differences from the previous row: steps up
+-- and down, across the ends of each type's range (the difference wraps),
+-- NULLs and lengths that change between rows (arrays of 1 to 3 elements,
+-- of 2 and 3 dimensions, with NULL elements), long arrays past the word
+-- coding's limit, and floats' special values.
+CREATE TABLE "Fmt".series (id int, i2 smallint, i4 int, i8 bigint, f4 real, f8 float8, d date,
+    ts timestamp, tz timestamptz, tm time, m money, o oid, ia int[], la bigint[], da date[], fa float8[]);
+INSERT INTO "Fmt".series
+SELECT g,
+       CASE WHEN g % 13 = 0 THEN NULL ELSE ((g * 7919) % 65536 - 32768)::smallint END,
+       CASE g % 4 WHEN 0 THEN 2147483647 WHEN 1 THEN -2147483648 ELSE g * 3 END,
+       CASE g % 5 WHEN 0 THEN 9223372036854775807 WHEN 1 THEN -9223372036854775808 ELSE g::bigint * 1000003 END,
+       CASE g % 6 WHEN 0 THEN 'NaN'::real WHEN 1 THEN '-Infinity' ELSE g / 7.0 END,
+       CASE g % 7 WHEN 0 THEN -0.0 WHEN 1 THEN 1e-308 ELSE g * 1.25e100 END,
+       date '2000-01-01' + (g * 37) % 5000 - 2500,
+       timestamp '2001-01-01' + g * interval '1 second' * CASE WHEN g % 3 = 0 THEN -1000 ELSE 1 END,
+       CASE WHEN g % 11 = 0 THEN NULL ELSE timestamptz '2020-02-29 12:00+00' + g * interval '1 hour' END,
+       time '00:00' + g * interval '17 minutes',
+       (g * 12.34)::numeric::money,
+       (4294967295 - g)::oid,
+       CASE g % 4 WHEN 0 THEN ARRAY[g] WHEN 1 THEN ARRAY[g, g + 1] WHEN 2 THEN ARRAY[g, NULL, -g]
+                  ELSE NULL END,
+       CASE WHEN g % 9 = 0 THEN array_fill(g::bigint, ARRAY[40]) ELSE ARRAY[g::bigint << 32, -g] END,
+       CASE WHEN g % 2 = 0 THEN ARRAY[[date '2000-01-01' + g, NULL], [date '1999-12-31', date '1999-12-31' - g]]
+            ELSE ARRAY[date '2000-01-01'] END,
+       ARRAY[g * 0.5, 'Infinity', -g]
+FROM generate_series(1, 3000) g;
 SQL
 }
 
@@ -81,25 +111,31 @@ config_format() {
     sed -n 's/^dataformat: *"\{0,1\}\([a-z]*\)"\{0,1\}$/\1/p' "$(backup_set_dir "$1" "$2")"/*_config.yaml
 }
 
+# case_binary_round_trip JOBS FORMAT [gpbackup options]: FORMAT is what the
+# options give (the default: packed).
 case_binary_round_trip() {
-    local jobs=$1 dir ts
+    local jobs=$1 fmt=$2 dir ts
+    shift 2
     create_db fmt_src
     # Make the oids of the restored objects differ from the source's.
     q postgres "DROP DATABASE IF EXISTS fmt_dst"
     fixture fmt_src
     dir=$(new_backup_dir)
-    ts=$(do_backup backup --dbname fmt_src --backup-dir "$dir" --jobs "$jobs")
-    assert_eq binary "$(config_format "$dir" "$ts")" "config dataformat"
+    ts=$(do_backup backup --dbname fmt_src --backup-dir "$dir" --jobs "$jobs" "$@")
+    assert_eq "$fmt" "$(config_format "$dir" "$ts")" "config dataformat"
     toc_formats "$dir" "$ts" >"$CASE_DIR/formats"
     cat "$CASE_DIR/formats" >&2
-    assert_eq "builtin binary
-generated binary
+    assert_eq "builtin $fmt
+generated $fmt
+series $fmt
 with_acl csv
 with_composite csv
 with_domain csv
 with_enum csv
 with_reg csv" "$(cat "$CASE_DIR/formats")" "formats in the TOC"
-    assert_grep "$(backup_set_dir "$dir" "$ts")/gpbackup_${ts}_report" "data file format: +binary, one file per table \(5 tables csv" "report"
+    assert_grep "$(backup_set_dir "$dir" "$ts")/gpbackup_${ts}_report" "data file format: +$fmt, one file per table \(5 tables csv" "report"
+    assert_eq "$([ "$fmt" = packed ] && echo 3 || echo 2)" \
+        "$(sed -n 's/^formatversion: *//p' "$(backup_set_dir "$dir" "$ts")"/*_config.yaml)" "config formatversion"
     create_db fmt_dst
     q fmt_dst "CREATE TABLE filler AS SELECT 1 AS x; CREATE TYPE filler_t AS (a int)"
     q fmt_dst "DROP TABLE filler; DROP TYPE filler_t"
@@ -145,8 +181,9 @@ case_data_only_other_type() {
     assert_eq 100 "$(q fmt_do_dst "SELECT count(*) FROM t")" "rows loaded from csv"
 }
 
-run_test binary_round_trip_jobs1 case_binary_round_trip 1
-run_test binary_round_trip_jobs3 case_binary_round_trip 3
+run_test packed_round_trip_jobs1 case_binary_round_trip 1 packed
+run_test packed_round_trip_jobs3 case_binary_round_trip 3 packed
+run_test binary_round_trip_jobs2 case_binary_round_trip 2 binary --data-format binary
 run_test csv_format case_csv_format
 run_test data_only_other_type case_data_only_other_type
 finish

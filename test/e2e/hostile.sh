@@ -306,6 +306,40 @@ test_resigned_control() {
     compare_dbs h_base_src h_control_dst
 }
 
+# A packed data file cut short, or with a value's length rewritten past the
+# end of the data (its size and checksum in the TOC and the manifest
+# rewritten to match, so that only the decoder can tell): the restore names
+# the file and what is wrong with it, and loads nothing of the table.
+test_packed_damaged() {
+    local how=$1 want=$2 dir ts set f
+    create_db "h_pk_src_$how"
+    q "h_pk_src_$how" "CREATE TABLE public.t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 1000) g"
+    dir=$(new_backup_dir)
+    ts=$(do_backup backup --dbname "h_pk_src_$how" --backup-dir "$dir" --no-compression)
+    set=$(backup_set_dir "$dir" "$ts")
+    f=$(ls "$set"/gpbackup_-1_"$ts"_*)
+    case $how in
+    truncated) truncate -s -3 "$f" ;;
+    # The first row's second field (after the magic, the column count, two
+    # modes, the COPY header, the field count and the first field's length
+    # and 4-byte value): its length becomes 2^28.
+    long_field) printf '\x81\x80\x80\x80\x01' | dd of="$f" bs=1 seek=$((8 + 1 + 2 + 19 + 1 + 1 + 4)) conv=notrunc 2>/dev/null ;;
+    esac
+    python3 - "$f" "$(toc "$set" "$ts")" <<PY
+$XXH_PY
+import os, re, sys
+data = open(sys.argv[1], "rb").read()
+toc = open(sys.argv[2]).read()
+toc = re.sub(r"(?m)^  filebytes: .*$", "  filebytes: %d" % len(data), toc)
+toc = re.sub(r'(?m)^  checksum: .*$', '  checksum: "%s"' % xxh128(data), toc)
+open(sys.argv[2], "w").write(toc)
+PY
+    resign "$set" "$ts"
+    expect_exit 2 gprestore --timestamp "$ts" --backup-dir "$dir" --redirect-db "h_pk_dst_$how" --create-db
+    assert_grep "$CASE_DIR/last.err" "could not restore data of table \"public\".\"t\": data file \".*gpbackup_-1_${ts}_[0-9]+\": $want"
+    assert_eq 0 "$(q "h_pk_dst_$how" 'SELECT count(*) FROM public.t')" "rows loaded"
+}
+
 # --- secrets -----------------------------------------------------------------
 
 test_password_not_written() {
@@ -360,7 +394,7 @@ run_test toc_attributestring_injection2 test_edited_set edit_attr_injection2 res
 run_test toc_attributestring_unbalanced test_edited_set edit_attr_unbalanced resign 'invalid column list'
 run_test toc_dataformat_unknown test_edited_set edit_dataformat_unknown resign 'unknown data format "parquet" of table'
 run_test config_dataformat_unknown test_edited_set edit_config_dataformat_unknown resign 'unknown data format "text" in its configuration'
-run_test config_binary_server_side test_edited_set edit_dataformat_server_side resign 'data format binary with data path server-side'
+run_test config_binary_server_side test_edited_set edit_dataformat_server_side resign 'data format packed with data path server-side'
 run_test toc_edited_unsigned test_edited_set edit_rowscopied none 'toc\.yaml.* is damaged'
 run_test metadata_edited_unsigned test_edited_set edit_metadata_appended none 'metadata\.sql.* is damaged'
 run_test config_edited_unsigned test_edited_set edit_config_version none 'unsupported format version 99|config\.yaml.* is damaged'
@@ -370,5 +404,7 @@ run_test manifest_nul_name test_edited_set edit_manifest_nul resign 'null charac
 run_test manifest_wrong_self_checksum test_edited_set edit_manifest_self_checksum before 'manifest checksum mismatch'
 run_test manifest_edited_unsigned test_edited_set edit_manifest_size before 'manifest checksum mismatch'
 run_test manifest_missing test_edited_set edit_manifest_missing none 'manifest'
+run_test packed_truncated test_packed_damaged truncated 'packed data ends before its end marker'
+run_test packed_long_field test_packed_damaged long_field 'packed data ends before its end marker'
 run_test password_not_written test_password_not_written
 finish

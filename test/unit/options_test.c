@@ -318,8 +318,8 @@ static void test_backup_defaults(void **state)
     assert_int_equal(o.compression, CODEC_NONE);
     assert_int_equal(o.compression_level, 0);
     assert_true(o.no_compression);
-    /* Binary data unless told otherwise. */
-    assert_int_equal(o.data_format, DATA_FORMAT_BINARY);
+    /* Packed data unless told otherwise. */
+    assert_int_equal(o.data_format, DATA_FORMAT_PACKED);
     assert_false(o.data_format_given);
     backup_options_free(&o);
     unsetenv("COORDINATOR_DATA_DIRECTORY");
@@ -841,6 +841,12 @@ static void test_data_format(void **state)
     backup_options_free(&o);
     BACKUP_REJECTS("option --data-format binary cannot be used with --server-side",
                    "--dbname", "db", "--server-side", "--data-format", "binary");
+    BACKUP_REJECTS("option --data-format packed cannot be used with --server-side",
+                   "--dbname", "db", "--server-side", "--data-format", "packed");
+    expect_ok(backup_parse_list(LIST("--dbname", "db", "--data-format", "packed"), &o), "packed");
+    assert_int_equal(o.data_format, DATA_FORMAT_PACKED);
+    assert_true(o.data_format_given);
+    backup_options_free(&o);
     BACKUP_REJECTS("invalid value \"text\" for option --data-format", "--dbname", "db",
                    "--data-format", "text");
     BACKUP_REJECTS("invalid value \"CSV\" for option --data-format", "--dbname", "db",
@@ -851,6 +857,9 @@ static void test_data_format(void **state)
     assert_string_equal(data_format_name(f), "binary");
     assert_true(data_format_parse("csv", &f));
     assert_string_equal(data_format_name(f), "csv");
+    assert_true(data_format_parse("packed", &f));
+    assert_int_equal(f, DATA_FORMAT_PACKED);
+    assert_string_equal(data_format_name(f), "packed");
     assert_false(data_format_parse("", &f));
     assert_false(data_format_parse("binary ", &f));
 }

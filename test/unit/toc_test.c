@@ -91,7 +91,10 @@ static Toc *sample_toc(void)
             .rawbytes = i == 2 ? UINT64_MAX : i * 7919,
             .filebytes = i == 3 ? UINT64_MAX : i * 31,
             /* Sets of 0.4 name each table's format; absent before. */
-            .dataformat = (char *)(uintptr_t)(i % 3 == 0 ? NULL : i % 3 == 1 ? "binary" : "csv"),
+            .dataformat = (char *)(uintptr_t)(i % 4 == 0   ? NULL
+                                              : i % 4 == 1 ? "binary"
+                                              : i % 4 == 2 ? "csv"
+                                                           : "packed"),
         };
         snprintf(d.checksum, sizeof d.checksum, "%032zx", i * 0x1234567u);
         TocDataEntry *stored = toc_add_data(toc, &d);
