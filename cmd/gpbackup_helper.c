@@ -23,6 +23,7 @@
 #include "fileio.h"
 #include "helper.h"
 #include "options.h"
+#include "pack.h"
 #include "util.h"
 
 #define PROGRAM "gpbackup_helper"
@@ -51,6 +52,7 @@ typedef struct HelperOptions {
     const char **print_files;    /* --print-file, in the order given */
     size_t nprint_files;
     bool missing_ok;
+    bool unpack;                 /* --restore-file of a packed file: decode it */
     bool help;
     bool version;
 } HelperOptions;
@@ -65,6 +67,7 @@ enum {
     OPT_ERROR_FILE,
     OPT_PRINT_FILE,
     OPT_MISSING_OK,
+    OPT_UNPACK,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -79,6 +82,7 @@ static const struct option long_options[] = {
     {"error-file", required_argument, NULL, OPT_ERROR_FILE},
     {"print-file", required_argument, NULL, OPT_PRINT_FILE},
     {"missing-ok", no_argument, NULL, OPT_MISSING_OK},
+    {"unpack", no_argument, NULL, OPT_UNPACK},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0}};
@@ -86,7 +90,9 @@ static const struct option long_options[] = {
 static const char usage_text[] =
     PROGRAM " writes or reads one data file of a backup for the database server,\n"
     "which runs it through COPY ... TO PROGRAM / FROM PROGRAM. gpbackup and gprestore\n"
-    "build its command lines; it is not meant to be run by hand.\n"
+    "build its command lines; it is not meant to be run by hand, but for\n"
+    "--restore-file --unpack, which turns a file of gpbackup's packed data format\n"
+    "into the binary COPY stream that COPY ... FROM STDIN WITH (FORMAT binary) loads.\n"
     "\n"
     "Usage:\n"
     "  " PROGRAM " --backup-file PATH [OPTION]...   < COPY output\n"
@@ -97,6 +103,8 @@ static const char usage_text[] =
     "  --backup-file PATH         compress standard input into PATH (absolute), then\n"
     "                             write PATH.meta (rows, sizes, checksum)\n"
     "  --restore-file PATH        decompress PATH (absolute) to standard output\n"
+    "  --unpack                   restore only: PATH is in the packed data format;\n"
+    "                             write its binary COPY form\n"
     "  --compression TYPE         zstd (default), gzip or none\n"
     "  --compression-level N      backup only: zstd 1-19, gzip 1-9 (default 1)\n"
     "  --content N                segment content id of this server (default -1, the\n"
@@ -202,6 +210,9 @@ static Error *options_parse(int argc, char **argv, HelperOptions *o)
         case OPT_MISSING_OK:
             o->missing_ok = true;
             break;
+        case OPT_UNPACK:
+            o->unpack = true;
+            break;
         case OPT_COMPRESSION:
             /* codec_parse's hint lists the valid types: keep it. */
             if (o->codec_given)
@@ -264,6 +275,9 @@ static Error *options_parse(int argc, char **argv, HelperOptions *o)
     }
     if (!o->backup_file && !o->restore_file)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --backup-file or --restore-file is required"));
+    if (o->unpack && !o->restore_file)
+        return usage_error(ERROR_NEW(ERR_USAGE, "option --unpack can only be used with "
+                                                "--restore-file"));
     if (o->restore_file && o->level_given)
         return usage_error(ERROR_NEW(ERR_USAGE, "option --compression-level can only be used "
                                                 "with --backup-file"));
@@ -434,6 +448,21 @@ static Error *write_stdout(const char *buf, size_t len)
     return NULL;
 }
 
+static Error *unpacked_to_stdout(void *ctx, const char *data, size_t len)
+{
+    (void)ctx;
+    return write_stdout(data, len);
+}
+
+/* len bytes of a packed file through the decoder (len 0: its end). */
+static Error *unpack_chunk(PackCoder *unpack, const char *path, const char *buf, size_t len)
+{
+    Error *e = len ? pack_write(unpack, buf, len) : pack_finish(unpack);
+    if (e && e->code == ERR_FORMAT)
+        e = error_prefix(e, "data file \"%s\"", path);
+    return e;
+}
+
 static Error *run_restore(const HelperOptions *o)
 {
     const char *path = o->restore_file;
@@ -444,6 +473,7 @@ static Error *run_restore(const HelperOptions *o)
     if (err)
         return err;
     char *buf = xmalloc(CHUNK_SIZE);
+    PackCoder *unpack = o->unpack ? pack_decoder_new(unpacked_to_stdout, NULL) : NULL;
     bool done = false;
     while (!err && !done) {
         size_t fill = 0;
@@ -458,8 +488,11 @@ static Error *run_restore(const HelperOptions *o)
             fill += n;
         }
         if (!err && fill > 0)
-            err = write_stdout(buf, fill);
+            err = unpack ? unpack_chunk(unpack, path, buf, fill) : write_stdout(buf, fill);
     }
+    if (!err && unpack)
+        err = unpack_chunk(unpack, path, NULL, 0);
+    pack_free(unpack);
     free(buf);
     /* Every row is already with the server when the checksum is known; the
      * non-zero exit is what makes its COPY fail, and the transaction that

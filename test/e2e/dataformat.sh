@@ -181,9 +181,38 @@ case_data_only_other_type() {
     assert_eq 100 "$(q fmt_do_dst "SELECT count(*) FROM t")" "rows loaded from csv"
 }
 
+# A packed file read by hand: gpbackup_helper --restore-file --unpack gives
+# the binary COPY stream, which psql loads; the same file damaged is refused
+# with its name.
+case_packed_by_hand() {
+    local dir ts set f
+    create_db fmt_hand_src
+    fixture fmt_hand_src
+    dir=$(new_backup_dir)
+    ts=$(do_backup backup --dbname fmt_hand_src --backup-dir "$dir" --include-table '"Fmt".series')
+    set=$(backup_set_dir "$dir" "$ts")
+    f=$(ls "$set"/gpbackup_-1_"$ts"_*.zst)
+    create_db fmt_hand_dst
+    q fmt_hand_dst 'CREATE SCHEMA "Fmt"'
+    pg_dump -s -t '"Fmt".series' fmt_hand_src | psql -X -q -v ON_ERROR_STOP=1 -d fmt_hand_dst >/dev/null ||
+        fail "could not create the table"
+    "$E2E_BIN/gpbackup_helper" --restore-file "$f" --compression zstd --unpack |
+        psql -X -q -v ON_ERROR_STOP=1 -d fmt_hand_dst -c 'COPY "Fmt".series FROM STDIN WITH (FORMAT binary)' ||
+        fail "the unpacked file did not load"
+    assert_eq "$(q fmt_hand_src 'SELECT md5(string_agg(s::text, $$|$$ ORDER BY id)) FROM "Fmt".series s')" \
+        "$(q fmt_hand_dst 'SELECT md5(string_agg(s::text, $$|$$ ORDER BY id)) FROM "Fmt".series s')" "rows loaded by hand"
+    zstd -q -dc "$f" >"$CASE_DIR/whole"
+    head -c 1000 "$CASE_DIR/whole" | zstd -q -c >"$CASE_DIR/cut.zst"
+    expect_exit 1 "$E2E_BIN/gpbackup_helper" --restore-file "$CASE_DIR/cut.zst" --compression zstd --unpack
+    assert_grep "$CASE_DIR/last.err" "data file \"$CASE_DIR/cut.zst\": packed data ends before its end marker" "error"
+    expect_exit 2 "$E2E_BIN/gpbackup_helper" --backup-file "$CASE_DIR/x" --unpack
+    assert_grep "$CASE_DIR/last.err" "option --unpack can only be used with --restore-file" "usage error"
+}
+
 run_test packed_round_trip_jobs1 case_binary_round_trip 1 packed
 run_test packed_round_trip_jobs3 case_binary_round_trip 3 packed
 run_test binary_round_trip_jobs2 case_binary_round_trip 2 binary --data-format binary
+run_test packed_by_hand case_packed_by_hand
 run_test csv_format case_csv_format
 run_test data_only_other_type case_data_only_other_type
 finish
