@@ -7,6 +7,7 @@
 #   LARGE=0 RUNS=5 bench/bench.sh          only the 10,000 small tables
 #   SMALL_TABLES=0 bench/bench.sh          only the large tables
 #   LARGE=0 SMALL_RESTORE=0 bench/bench.sh  small tables, backups only
+#   OTHER_FORMATS="" bench/bench.sh        only the default data format (packed)
 #
 # The output of the previous run is removed before each backup but outside
 # the timed region. For the small tables each backup writes into a directory
@@ -100,9 +101,10 @@ run() { # name, command...
 }
 
 ours_backup() { peak "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours" --jobs "$JOBS" --quiet 3>>"$tmp/peak_backup"; }
-# The same in CSV (--data-format csv): the other side of the binary format's
-# trade (faster, larger files).
-ours_csv_backup() { "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ourscsv" --jobs "$JOBS" --data-format csv --quiet; }
+# The other data formats (--data-format binary, csv; OTHER_FORMATS="" skips
+# them), beside the default (packed): what each costs and gains.
+OTHER_FORMATS=${OTHER_FORMATS-binary csv}
+ours_fmt_backup() { "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours_$1" --jobs "$JOBS" --data-format "$1" --quiet; }
 pgdump_backup() { pg_dump -Fd -j "$JOBS" -f "$tmp/pgd" bench; }
 ours_restore() {
     dropdb --if-exists bench_r
@@ -110,11 +112,11 @@ ours_restore() {
     ts=$(ls "$tmp/ours/backups/"*/ | sort | tail -n 1)
     "$BIN/gprestore" --timestamp "$ts" --backup-dir "$tmp/ours" --create-db --redirect-db bench_r --jobs "$JOBS" --quiet
 }
-ours_csv_restore() {
-    dropdb --if-exists bench_rc
+ours_fmt_restore() {
+    dropdb --if-exists "bench_r$1"
     local ts
-    ts=$(ls "$tmp/ourscsv/backups/"*/ | sort | tail -n 1)
-    "$BIN/gprestore" --timestamp "$ts" --backup-dir "$tmp/ourscsv" --create-db --redirect-db bench_rc --jobs "$JOBS" --quiet
+    ts=$(ls "$tmp/ours_$1/backups/"*/ | sort | tail -n 1)
+    "$BIN/gprestore" --timestamp "$ts" --backup-dir "$tmp/ours_$1" --create-db --redirect-db "bench_r$1" --jobs "$JOBS" --quiet
 }
 pg_restore_run() { dropdb --if-exists bench_p; createdb bench_p; pg_restore -j "$JOBS" -d bench_p "$tmp/pgd"; }
 
@@ -122,13 +124,13 @@ echo "== large tables, $RUNS rounds, --jobs $JOBS"
 : >"$tmp/peak_backup"
 for ((r = 1; r <= RUNS; r++)); do
     run raw raw_copy
-    rm -rf "$tmp/ours" "$tmp/pgd" "$tmp/ourscsv"
+    rm -rf "$tmp/ours" "$tmp/pgd" "$tmp"/ours_*
     run ours ours_backup
     run pgdump pgdump_backup
-    run ours_csv ours_csv_backup
+    for f in $OTHER_FORMATS; do run "ours_$f" ours_fmt_backup "$f"; done
     run ours_restore ours_restore
     run pg_restore pg_restore_run
-    run ours_csv_restore ours_csv_restore
+    for f in $OTHER_FORMATS; do run "ours_${f}_restore" ours_fmt_restore "$f"; done
     echo "   round $r: raw ${T[raw]##* }... (see totals below)" | sed 's/ \.\.\./.../' >/dev/null
 done
 # Peak memory with --jobs 8, whatever the table sizes.
@@ -138,19 +140,18 @@ peak8=$(cat "$tmp/peak8")
 
 m() { echo "${T[$1]}" | tr ' ' '\n' | grep . | median; }
 raw=$(m raw); ours=$(m ours); pgd=$(m pgdump); ores=$(m ours_restore); pres=$(m pg_restore)
-ocsv=$(m ours_csv); orcsv=$(m ours_csv_restore)
-osize=$(size_of "$tmp/ours"); psize=$(size_of "$tmp/pgd"); csize=$(size_of "$tmp/ourscsv")
+osize=$(size_of "$tmp/ours"); psize=$(size_of "$tmp/pgd")
 peak=$(median <"$tmp/peak_backup")
 printf '\n%-44s %10s\n' "measure (median of $RUNS, --jobs $JOBS)" "value"
 printf '%-44s %9ss\n' "raw parallel COPY to /dev/null" "$raw"
-printf '%-44s %9ss\n' "gpbackup (zstd, binary data: the default)" "$ours"
-printf '%-44s %9ss\n' "gpbackup --data-format csv" "$ocsv"
+printf '%-44s %9ss\n' "gpbackup (zstd, packed data: the default)" "$ours"
+for f in $OTHER_FORMATS; do printf '%-44s %9ss\n' "gpbackup --data-format $f" "$(m "ours_$f")"; done
 printf '%-44s %9ss\n' "pg_dump -Fd -j$JOBS" "$pgd"
 printf '%-44s %9ss\n' "gprestore" "$ores"
-printf '%-44s %9ss\n' "gprestore of the csv set" "$orcsv"
+for f in $OTHER_FORMATS; do printf '%-44s %9ss\n' "gprestore of the $f set" "$(m "ours_${f}_restore")"; done
 printf '%-44s %9ss\n' "pg_restore -j$JOBS" "$pres"
 printf '%-44s %10s\n' "gpbackup output" "$(numfmt --to=iec "$osize")"
-printf '%-44s %10s\n' "gpbackup --data-format csv output" "$(numfmt --to=iec "$csize")"
+for f in $OTHER_FORMATS; do printf '%-44s %10s\n' "gpbackup --data-format $f output" "$(numfmt --to=iec "$(size_of "$tmp/ours_$f")")"; done
 printf '%-44s %10s\n' "pg_dump -Fd output" "$(numfmt --to=iec "$psize")"
 printf '%-44s %8s kB\n' "gpbackup peak RSS, --jobs $JOBS" "$peak"
 printf '%-44s %8s kB\n' "gpbackup peak RSS, --jobs 8" "$peak8"
@@ -159,9 +160,11 @@ printf '%-44s %6s  target %-6s %s\n' "backup / raw COPY" "$(ratio "$ours" "$raw"
 printf '%-44s %6s  target %-6s %s\n' "backup / pg_dump -Fd" "$(ratio "$ours" "$pgd")" "<=0.4" "$(verdict "$(ratio "$ours" "$pgd")" 0.4)"
 printf '%-44s %6s  target %-6s %s\n' "output / pg_dump's" "$(ratio "$osize" "$psize")" "<=0.85" "$(verdict "$(ratio "$osize" "$psize")" 0.85)"
 printf '%-44s %6s  target %-6s %s\n' "restore / pg_restore" "$(ratio "$ores" "$pres")" "<=0.6" "$(verdict "$(ratio "$ores" "$pres")" 0.6)"
-printf '%-44s %6s\n' "csv: backup / pg_dump -Fd" "$(ratio "$ocsv" "$pgd")"
-printf '%-44s %6s\n' "csv: output / pg_dump's" "$(ratio "$csize" "$psize")"
-printf '%-44s %6s\n' "csv: restore / pg_restore" "$(ratio "$orcsv" "$pres")"
+for f in $OTHER_FORMATS; do
+    printf '%-44s %6s\n' "$f: backup / pg_dump -Fd" "$(ratio "$(m "ours_$f")" "$pgd")"
+    printf '%-44s %6s\n' "$f: output / pg_dump's" "$(ratio "$(size_of "$tmp/ours_$f")" "$psize")"
+    printf '%-44s %6s\n' "$f: restore / pg_restore" "$(ratio "$(m "ours_${f}_restore")" "$pres")"
+done
 printf '%-44s %6s  target %-6s %s\n' "peak memory --jobs 8 (MiB)" "$((peak8 / 1024))" "<=64" "$(verdict "$((peak8 / 1024))" 64)"
 fi
 
