@@ -20,7 +20,9 @@
 # this script did before, to show that effect.
 #
 # Each measurement is the median of RUNS runs, the commands alternating
-# within each round so that they share the machine's state. Prints the
+# within each round so that they share the machine's state; before each
+# timed command the file system is synced and the server checkpointed
+# (settle, untimed), so that no command pays for what another left behind. Prints the
 # figures and the ratios against the targets of docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,10 +92,21 @@ raw_copy() {
     wait
 }
 
+# Every timed command starts from the same state: what the previous one
+# left to write (its output, the pages of a restored or dropped database)
+# is written out, and the server's checkpoint is done, untimed. Otherwise a
+# command pays for its predecessor's write-back, or for a checkpoint that
+# another command's WAL made due, and which one does depends on the order.
+settle() {
+    sync
+    psql -X -q -d postgres -c CHECKPOINT
+}
+
 declare -A T
 run() { # name, command...
     local name=$1 t0 t1
     shift
+    settle
     t0=$(now)
     "$@"
     t1=$(now)
@@ -128,6 +141,10 @@ for ((r = 1; r <= RUNS; r++)); do
     run ours ours_backup
     run pgdump pgdump_backup
     for f in $OTHER_FORMATS; do run "ours_$f" ours_fmt_backup "$f"; done
+    # The previous round's restored databases are dropped untimed.
+    for db in bench_r bench_p $(for f in $OTHER_FORMATS; do echo "bench_r$f"; done); do
+        dropdb --if-exists "$db" 2>/dev/null
+    done
     run ours_restore ours_restore
     run pg_restore pg_restore_run
     for f in $OTHER_FORMATS; do run "ours_${f}_restore" ours_fmt_restore "$f"; done
@@ -177,7 +194,7 @@ if [ "$SMALL_TABLES" -gt 0 ]; then
         EXECUTE format('INSERT INTO public.t%s SELECT g, md5(g::text) FROM generate_series(1, 10) g', i);
         IF i % 500 = 0 THEN COMMIT; END IF; END LOOP; END \$\$"
     declare -A S
-    srun() { local name=$1 t0 t1; shift; t0=$(now); "$@"; t1=$(now); S[$name]+="$(secs "$t0" "$t1") "; }
+    srun() { local name=$1 t0 t1; shift; settle; t0=$(now); "$@"; t1=$(now); S[$name]+="$(secs "$t0" "$t1") "; }
     # Round r writes $tmp/sours.r and $tmp/spgd.r (see SMALL_FRESH above).
     s_ours() { "$BIN/gpbackup" --dbname small --backup-dir "$tmp/sours.$r" --jobs "$JOBS" --no-lock --quiet; }
     s_pgd() { pg_dump -Fd -j "$JOBS" -f "$tmp/spgd.$r" small 2>/dev/null || { rm -rf "$tmp/spgd.$r"; pg_dump -Fd -f "$tmp/spgd.$r" small; }; }
