@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "codec.h"
 #include "config.h"
 #include "checksum.h"
 #include "fileio.h"
@@ -824,6 +825,7 @@ Error *backup_run(const BackupOptions *opts, const char *command_line, char **ti
                  format_duration(now_monotonic() - s.start_mono, b3, sizeof b3));
     }
 out:
+    codec_thread_done();
     conn_close(s.leader);
     catalog_free(&s.tables);
     metadata_context_free(&s.meta);

@@ -9,6 +9,7 @@
 #include "backup.h"
 #include "backupset.h"
 #include "cluster.h"
+#include "codec.h"
 #include "fileio.h"
 #include "helper.h"
 #include "filter.h"
@@ -486,6 +487,7 @@ static void *worker_main(void *arg)
         for (size_t i = 0; i < n; i++)
             jobq_push(w->results, batch[i]);
     }
+    codec_thread_done();
     return NULL;
 }
 

@@ -643,6 +643,7 @@ int main(int argc, char **argv)
         file_remove(o.error_file);
 
     e = o.nprint_files ? run_print(&o) : o.backup_file ? run_backup(&o) : run_restore(&o);
+    codec_thread_done();
     free(o.print_files);
     if (e) {
         report(e, &o);

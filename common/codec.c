@@ -86,6 +86,60 @@ void codec_level_range(CodecType t, int *min, int *max)
         *max = hi;
 }
 
+/* --------------------------------------------------- per-thread contexts */
+
+/* A zstd context is a few hundred kilobytes whose tables are set up on
+ * creation: for ten thousand small tables, creating one per file cost more
+ * than compressing the rows. Each thread keeps the last context it
+ * finished with and the next file reuses it (reset to the defaults, so a
+ * file's parameters never leak into the next). */
+static _Thread_local ZSTD_CCtx *spare_cctx;
+static _Thread_local ZSTD_DCtx *spare_dctx;
+
+static ZSTD_CCtx *cctx_take(void)
+{
+    ZSTD_CCtx *c = spare_cctx;
+    spare_cctx = NULL;
+    return c ? c : ZSTD_createCCtx();
+}
+
+static void cctx_give_back(ZSTD_CCtx *c)
+{
+    if (!c)
+        return;
+    if (spare_cctx || ZSTD_isError(ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters))) {
+        ZSTD_freeCCtx(c);
+        return;
+    }
+    spare_cctx = c;
+}
+
+static ZSTD_DCtx *dctx_take(void)
+{
+    ZSTD_DCtx *d = spare_dctx;
+    spare_dctx = NULL;
+    return d ? d : ZSTD_createDCtx();
+}
+
+static void dctx_give_back(ZSTD_DCtx *d)
+{
+    if (!d)
+        return;
+    if (spare_dctx || ZSTD_isError(ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters))) {
+        ZSTD_freeDCtx(d);
+        return;
+    }
+    spare_dctx = d;
+}
+
+void codec_thread_done(void)
+{
+    ZSTD_freeCCtx(spare_cctx);
+    ZSTD_freeDCtx(spare_dctx);
+    spare_cctx = NULL;
+    spare_dctx = NULL;
+}
+
 /* ---------------------------------------------------------------- writer */
 
 struct CodecWriter {
@@ -122,7 +176,7 @@ static Error *writer_flush(CodecWriter *w)
 static void writer_free(CodecWriter *w)
 {
     checksum_free(w->sum);
-    ZSTD_freeCCtx(w->zc);
+    cctx_give_back(w->zc);
     if (w->zs_ready)
         deflateEnd(&w->zs);
     free(w->out);
@@ -161,7 +215,7 @@ Error *codec_writer_open(const char *path, CodecType t, int level, CodecWriter *
     w->out = xmalloc(WRITE_BUF_SIZE);
 
     if (t == CODEC_ZSTD) {
-        w->zc = ZSTD_createCCtx();
+        w->zc = cctx_take();
         if (!w->zc) {
             writer_free(w);
             return ERROR_NEW(ERR_INTERNAL, "could not create zstd compression context");
@@ -385,7 +439,7 @@ Error *codec_reader_open(const char *path, CodecType t, CodecReader **out)
         r->in = xmalloc(READ_BUF_SIZE);
 
     if (t == CODEC_ZSTD) {
-        r->dz = ZSTD_createDCtx();
+        r->dz = dctx_take();
         if (!r->dz) {
             codec_reader_close(r);
             return ERROR_NEW(ERR_INTERNAL, "could not create zstd decompression context");
@@ -557,7 +611,7 @@ void codec_reader_close(CodecReader *r)
         return;
     if (r->fd >= 0)
         error_free(file_close(r->fd, r->path));
-    ZSTD_freeDCtx(r->dz);
+    dctx_give_back(r->dz);
     if (r->zs_ready)
         inflateEnd(&r->zs);
     checksum_free(r->sum);

@@ -19,6 +19,11 @@ int codec_default_level(CodecType t);         /* zstd 1, gzip 1, none 0 */
 /* Valid level range of t (zstd 1..19, gzip 1..9, none 0..0). */
 void codec_level_range(CodecType t, int *min, int *max);
 
+/* Free the zstd contexts the calling thread keeps for its next file (see
+ * codec.c); every thread that opened a writer or reader calls it before it
+ * ends. */
+void codec_thread_done(void);
+
 typedef struct CodecWriter CodecWriter;
 
 /* Start writing path (through path.tmp, mode 0600) with codec t at level. */

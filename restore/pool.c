@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "depgraph.h"
 #include "jobq.h"
 #include "log.h"
@@ -92,6 +93,7 @@ static void *pool_worker_main(void *arg)
             it->err = p->fn(w->conn, it->item, p->ctx);
         jobq_push(p->results, it);
     }
+    codec_thread_done();
     return NULL;
 }
 

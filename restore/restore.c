@@ -1775,6 +1775,7 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
                  opts->timestamp, s.target_db, s.tables_restored, s.rows_restored,
                  now_monotonic() - s.start_mono);
     }
+    codec_thread_done();
     conn_close(s.leader);
     config_free(s.config);
     manifest_free(s.manifest);
