@@ -22,6 +22,8 @@ typedef struct Buf {
 
 static void buf_put(Buf *b, const void *d, size_t n)
 {
+    if (n == 0)
+        return;
     if (b->len + n > b->cap) {
         b->cap = (b->len + n) * 2 + 64;
         b->data = realloc(b->data, b->cap);
