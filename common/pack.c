@@ -4,6 +4,7 @@
  * when it holds the whole unit, else gathered into a small scratch buffer
  * across calls; values of plain columns are passed through in pieces and
  * never gathered. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,6 +255,57 @@ static Error *malformed(PackCoder *p, const char *what)
                      what);
 }
 
+/* A field count (width 2) or a field length (width 4), -1 being the end
+ * marker or NULL: in the input, a varint of the value + 1 for the decoder,
+ * a big-endian signed integer for the encoder. *got is false when the
+ * input ended first. */
+static Error *take_count(PackCoder *p, const char **data, size_t *len, size_t width, bool *got,
+                         int64_t *out)
+{
+    const char *what = width == 2 ? "field count" : "field length";
+    *got = false;
+    if (p->decode) {
+        uint64_t v;
+        int r = take_varint(p, data, len, &v);
+        if (r == 0)
+            return NULL;
+        if (r < 0 || (v > 0 && v - 1 > (width == 2 ? INT16_MAX : INT32_MAX))) {
+            char msg[32];
+            snprintf(msg, sizeof msg, "invalid %s", what);
+            return malformed(p, msg);
+        }
+        *out = (int64_t)v - 1;
+    } else {
+        const unsigned char *u = take(p, data, len, width);
+        if (!u)
+            return NULL;
+        *out = width == 2 ? (int16_t)(uint16_t)(u[0] << 8 | u[1]) : (int32_t)be32(u);
+        if (*out < -1) {
+            char msg[32];
+            snprintf(msg, sizeof msg, "negative %s", what);
+            return malformed(p, msg);
+        }
+    }
+    *got = true;
+    return NULL;
+}
+
+/* The count n of take_count in the output's form: big-endian of width
+ * bytes for the decoder, a varint of n + 1 for the encoder. */
+static Error *emit_count(PackCoder *p, int64_t n, size_t width)
+{
+    if (!p->decode)
+        return emit_varint(p, (uint64_t)(n + 1));
+    unsigned char b[4];
+    if (width == 2) {
+        b[0] = (unsigned char)((uint16_t)n >> 8);
+        b[1] = (unsigned char)n;
+    } else {
+        put_be32(b, (uint32_t)(int32_t)n);
+    }
+    return emit(p, b, width);
+}
+
 /* Whether the value of length n in the current column is coded against the
  * previous row's. */
 static inline bool delta_coded_at(const PackCoder *p, size_t col, int64_t n)
@@ -278,14 +330,7 @@ static void next_field(PackCoder *p)
  * value is read. */
 static Error *field_length(PackCoder *p, int64_t n)
 {
-    Error *e;
-    if (p->decode) {
-        unsigned char b[4];
-        put_be32(b, (uint32_t)(int32_t)n);
-        e = emit(p, b, 4);
-    } else {
-        e = emit_varint(p, (uint64_t)(n + 1));
-    }
+    Error *e = emit_count(p, n, 4);
     if (e)
         return e;
     bool tracked = (size_t)p->field < p->ncols && p->modes[p->field] != PACK_PLAIN;
@@ -404,27 +449,11 @@ static Error *step(PackCoder *p, const char **data, size_t *len)
     }
     case ST_TUPLE: {
         int64_t nf;
-        if (p->decode) {
-            if ((r = take_varint(p, data, len, &v)) <= 0)
-                return r < 0 ? malformed(p, "invalid field count") : NULL;
-            nf = (int64_t)v - 1;
-            if (nf > INT16_MAX)
-                return malformed(p, "invalid field count");
-        } else {
-            if (!(u = take(p, data, len, 2)))
-                return NULL;
-            nf = (int16_t)(uint16_t)(u[0] << 8 | u[1]);
-            if (nf < -1)
-                return malformed(p, "negative field count");
-        }
-        Error *e;
-        if (p->decode) {
-            unsigned char b[2] = {(unsigned char)((uint16_t)nf >> 8), (unsigned char)nf};
-            e = emit(p, b, 2);
-        } else {
-            e = emit_varint(p, (uint64_t)(nf + 1));
-        }
-        if (e)
+        bool got;
+        Error *e = take_count(p, data, len, 2, &got, &nf);
+        if (!e && got)
+            e = emit_count(p, nf, 2);
+        if (e || !got)
             return e;
         if (nf == -1) {
             p->state = ST_END;
@@ -438,19 +467,10 @@ static Error *step(PackCoder *p, const char **data, size_t *len)
     }
     case ST_FLEN: {
         int64_t n;
-        if (p->decode) {
-            if ((r = take_varint(p, data, len, &v)) <= 0)
-                return r < 0 ? malformed(p, "invalid field length") : NULL;
-            n = (int64_t)v - 1;
-            if (n > INT32_MAX)
-                return malformed(p, "invalid field length");
-        } else {
-            if (!(u = take(p, data, len, 4)))
-                return NULL;
-            n = (int32_t)be32(u);
-            if (n < -1)
-                return malformed(p, "negative field length");
-        }
+        bool got;
+        Error *e = take_count(p, data, len, 4, &got, &n);
+        if (e || !got)
+            return e;
         return field_length(p, n);
     }
     case ST_DELTA:
