@@ -201,7 +201,7 @@ static void fill_config(BackupState *s)
 {
     const BackupOptions *o = s->opts;
     BackupConfig *c = s->config;
-    c->formatversion = s->data_format == DATA_FORMAT_PACKED   ? CONFIG_FORMAT_VERSION
+    c->formatversion = s->data_format == DATA_FORMAT_PACKED   ? CONFIG_FORMAT_VERSION_PACKED
                        : s->data_format == DATA_FORMAT_BINARY ? CONFIG_FORMAT_VERSION_BINARY
                                                               : CONFIG_FORMAT_VERSION_CSV;
     config_set(&c->backupdir, o->backup_dir);
@@ -603,14 +603,17 @@ static Error *write_report(BackupState *s, const Error *failure)
               f->include_table_schemas.n || f->exclude_table_schemas.n   ? "Table Filter"
               : f->include_schemas.n || f->exclude_schemas.n ? "Schema Filter"
                                                              : "None");
+    StrBuf fmt;
+    sb_init(&fmt);
+    sb_printf(&fmt, "%s, one file per table",
+              s->data_format != DATA_FORMAT_CSV ? data_format_name(s->data_format) : "CSV");
+    if (s->stats.nshared_files)
+        sb_printf(&fmt, " except %d small tables in %zu shared files", s->stats.tables_shared,
+                  s->stats.nshared_files);
     if (s->data_format != DATA_FORMAT_CSV && s->stats.tables_csv)
-        snprintf(buf, sizeof buf, "%s, one file per table (%d tables csv: columns of "
-                                  "non-built-in types)",
-                 data_format_name(s->data_format), s->stats.tables_csv);
-    else
-        snprintf(buf, sizeof buf, "%s, one file per table",
-                 s->data_format != DATA_FORMAT_CSV ? data_format_name(s->data_format) : "CSV");
-    append_kv(&sb, "data file format:", buf);
+        sb_printf(&fmt, " (%d tables csv: columns of non-built-in types)", s->stats.tables_csv);
+    append_kv(&sb, "data file format:", fmt.data);
+    sb_free(&fmt);
     append_kv(&sb, "globals:", o->without_globals || o->data_only ? "not included"
                                                                   : "roles and tablespaces included");
     if (o->with_stats) {
@@ -683,7 +686,7 @@ static Error *step_complete(BackupState *s)
         const TocDataEntry *d = &s->toc->data[i];
         /* On MPP the files are in the segments' directories, each listed
          * with its checksum in the TOC, which the manifest covers. */
-        if (d->nsegments)
+        if (d->nsegments || d->has_offset)
             continue;
         e = manifest_add(m, d->file, d->filebytes, d->checksum);
         if (!e && s->data_path == DATA_SERVER_SIDE) {
@@ -691,6 +694,11 @@ static Error *step_complete(BackupState *s)
             e = manifest_add_file(m, s->set_dir, meta);
             free(meta);
         }
+    }
+    /* A file several tables share, as a whole; the TOC has each part. */
+    for (size_t i = 0; i < s->stats.nshared_files && !e; i++) {
+        const SharedDataFile *f = &s->stats.shared_files[i];
+        e = manifest_add(m, f->name, f->bytes, f->checksum);
     }
     char *path = set_file(s, "manifest.yaml");
     if (!e)
@@ -722,6 +730,10 @@ static Error *step_finish(BackupState *s, const Error *failure)
     format_time(time(NULL), buf, sizeof buf, 0);
     config_set(&s->config->endtime, buf);
     config_set(&s->config->status, failure ? BACKUP_STATUS_FAILURE : BACKUP_STATUS_SUCCESS);
+    /* A reader that does not know table parts (TOC key offset) must not
+     * take a shared file for one table's. */
+    if (s->stats.nshared_files)
+        s->config->formatversion = CONFIG_FORMAT_VERSION;
     config_set(&s->config->error, failure ? failure->message : "");
     Error *e = write_report(s, failure);
     Error *e2 = write_config(s);
@@ -841,8 +853,7 @@ out:
     free(s.application_name);
     free(s.snapshot_id);
     free(s.snapshot_time);
-    strlist_free(&s.stats.changed_tables);
-    strlist_free(&s.stats.changes);
+    data_phase_stats_free(&s.stats);
     free(s.encoding);
     return e;
 }

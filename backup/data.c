@@ -34,6 +34,9 @@ typedef struct DataJob {
     uint64_t file_bytes;
     char *file;
     char checksum[40];
+    int has_offset;     /* file is shared with other tables: this one's part */
+    uint64_t offset;
+    SharedDataFile *shared; /* the shared file, on the first job that wrote to it */
     DataFormat format;  /* what the file holds */
     int worker;
     TocSegmentFile *segments;   /* DATA_SEGMENTS: one per primary, by content */
@@ -54,6 +57,12 @@ typedef struct Worker {
 /* COPY hands over one row at a time; writing each to the codec would mean a
  * compressor call (or a write(2) without compression) per row. */
 #define SINK_BUFFER (1024 * 1024)
+
+/* Batches of small tables: see run_batch_once. */
+#define BATCH_MAX_TABLES 64
+#define BATCH_SMALL_TABLE (1024 * 1024)
+#define BATCH_MAX_BYTES (8 * 1024 * 1024)
+#define BATCH_MAX_SECONDS 0.2
 
 typedef struct Sink {
     CodecWriter *writer;
@@ -230,25 +239,84 @@ static Error *copy_table_on_server(Conn *c, const DataPhaseInput *in, DataJob *j
     return conn_exec(c, "RELEASE SAVEPOINT gpbackup_copy");
 }
 
-/* Copy one table into its data file; the caller's transaction holds the
- * snapshot and the table's lock, and has checked the table for changes. */
-static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
+/* The file that the tables of a batch share (run_batch_once): with
+ * thousands of small tables, creating, renaming and later syncing a file
+ * per table costs more than their rows. Each table is a part of it, a
+ * compressed stream of its own that can be read alone (its offset and
+ * length in the TOC). The file is named after its first table, and a
+ * file that ends up with one table is simply that table's file. */
+typedef struct Bundle {
+    CodecWriter *writer;    /* NULL until the first table is copied */
+    char *file;
+    char checksum[CHECKSUM_HEX_LEN + 1];
+    DataJob *jobs[BATCH_MAX_TABLES];
+    size_t n;
+} Bundle;
+
+static Error *open_data_file(const DataPhaseInput *in, const TableInfo *t, char **file,
+                             char *checksum, CodecWriter **w)
+{
+    *file = backupset_data_file("-1", in->timestamp, t->oid, in->opts->compression);
+    char *path = path_join(in->set_dir, *file);
+    Error *e = codec_writer_open(path, in->opts->compression, in->opts->compression_level, w);
+    free(path);
+    if (e)
+        return e;
+    /* Made durable all at once before the backup is declared complete. */
+    codec_writer_defer_sync(*w);
+    codec_writer_checksum_to(*w, checksum);
+    return NULL;
+}
+
+/* Close b's file once its tables are copied: one table keeps the file as
+ * its own; several become parts of a shared file. */
+static Error *bundle_close(Bundle *b)
+{
+    if (!b->writer)
+        return NULL;
+    uint64_t bytes = 0;
+    Error *e = codec_writer_close(b->writer, NULL, &bytes);
+    b->writer = NULL;
+    if (e || b->n < 2)
+        return e;
+    SharedDataFile *f = xcalloc(1, sizeof *f);
+    f->name = xstrdup(b->file);
+    f->bytes = bytes;
+    memcpy(f->checksum, b->checksum, sizeof f->checksum);
+    b->jobs[0]->shared = f;
+    for (size_t i = 0; i < b->n; i++)
+        b->jobs[i]->has_offset = 1;
+    return NULL;
+}
+
+static void bundle_discard(Bundle *b)
+{
+    codec_writer_abort(b->writer);
+    b->writer = NULL;
+    free(b->file);
+    b->file = NULL;
+}
+
+/* Copy one table into its data file, or into the batch's shared file b;
+ * the caller's transaction holds the snapshot and the table's lock, and
+ * has checked the table for changes. */
+static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job, Bundle *b)
 {
     const TableInfo *t = job->table;
     Error *e;
     if (in->data_path != DATA_CLIENT)
         return copy_table_on_server(c, in, job);
-    job->file = backupset_data_file("-1", in->timestamp, t->oid, in->opts->compression);
-    char *path = path_join(in->set_dir, job->file);
     Sink sink = {0};
-    e = codec_writer_open(path, in->opts->compression, in->opts->compression_level,
-                                 &sink.writer);
-    free(path);
+    if (!b)
+        e = open_data_file(in, t, &job->file, job->checksum, &sink.writer);
+    else if (!b->writer)
+        e = open_data_file(in, t, &b->file, b->checksum, &b->writer);
+    else
+        e = NULL;
     if (e)
         return e;
-    /* Made durable all at once before the backup is declared complete. */
-    codec_writer_defer_sync(sink.writer);
-    codec_writer_checksum_to(sink.writer, job->checksum);
+    if (b)
+        sink.writer = b->writer;
     /* Binary (or packed) where every column's type allows it
      * (catalog_load_columns): the server skips the text conversion of
      * every value, and the restore its parsing. */
@@ -274,12 +342,25 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job)
     pack_free(sink.pack);
     free(sink.buf);
     if (e) {
-        codec_writer_abort(sink.writer);
+        /* A shared file is dropped by the batch, which fails. */
+        if (!b)
+            codec_writer_abort(sink.writer);
         return error_prefix(e, "could not back up table %s", t->qualified);
     }
-    e = codec_writer_close(sink.writer, &job->raw_bytes, &job->file_bytes);
+    if (!b) {
+        e = codec_writer_close(sink.writer, &job->raw_bytes, &job->file_bytes);
+        return e ? error_prefix(e, "could not back up table %s", t->qualified) : NULL;
+    }
+    CodecPart part;
+    e = codec_writer_end_part(b->writer, &part);
     if (e)
         return error_prefix(e, "could not back up table %s", t->qualified);
+    job->file = xstrdup(b->file);
+    job->offset = part.offset;
+    job->raw_bytes = part.raw_bytes;
+    job->file_bytes = part.file_bytes;
+    memcpy(job->checksum, part.checksum, sizeof part.checksum);
+    b->jobs[b->n++] = job;
     return NULL;
 }
 
@@ -304,7 +385,7 @@ static void run_single(Worker *w, DataJob *job)
     }
     if (!e) {
         log_verbose("copying table %s", job->table->qualified);
-        e = copy_table(w->conn, w->in, job);
+        e = copy_table(w->conn, w->in, job, NULL);
     }
     if (!e)
         e = snapshot_commit(w->conn);
@@ -330,11 +411,8 @@ static void run_single(Worker *w, DataJob *job)
  * longer than BATCH_MAX_SECONDS (a table larger than its size estimate)
  * commits after the table at hand and its remaining tables start again, so
  * that no table stays locked long before its copy. Batches shrink towards
- * the end so that the workers finish together. */
-#define BATCH_MAX_TABLES 64
-#define BATCH_SMALL_TABLE (1024 * 1024)
-#define BATCH_MAX_BYTES (8 * 1024 * 1024)
-#define BATCH_MAX_SECONDS 0.2
+ * the end so that the workers finish together. The tables of a batch
+ * share one data file (Bundle). */
 
 /* One transaction for batch[0, n): returns how many tables it copied
  * (the rest start a transaction of their own), all n when it is done with
@@ -383,6 +461,7 @@ static size_t run_batch_once(Worker *w, DataJob **batch, size_t n)
     double t0 = now_monotonic();
     DataJob *failed = NULL;
     size_t copied = n;
+    Bundle bundle = {0};
     for (size_t i = 0; i < n; i++) {
         DataJob *job = batch[i];
         job->worker = w->id;
@@ -393,7 +472,7 @@ static size_t run_batch_once(Worker *w, DataJob **batch, size_t n)
             continue;
         }
         log_verbose("copying table %s", job->table->qualified);
-        e = copy_table(w->conn, w->in, job);
+        e = copy_table(w->conn, w->in, job, &bundle);
         if (e) {
             job->status = JOB_FAILED;
             job->err = e;
@@ -413,10 +492,14 @@ static size_t run_batch_once(Worker *w, DataJob **batch, size_t n)
         free(changes[i]);
     free(changes);
     if (failed) {
+        bundle_discard(&bundle);
         error_free(snapshot_rollback(w->conn));
         return n;
     }
-    e = snapshot_commit(w->conn);
+    e = bundle_close(&bundle);
+    free(bundle.file);
+    if (!e)
+        e = snapshot_commit(w->conn);
     if (e) {
         error_free(snapshot_rollback(w->conn));
         /* The copies are complete, but the backup fails with the error. */
@@ -592,7 +675,7 @@ static void leader_copy(const DataPhaseInput *in, DataJob *job)
     if (!e)
         e = snapshot_check_table(c, &id, &job->change);
     if (!e)
-        e = copy_table(c, in, job);
+        e = copy_table(c, in, job, NULL);
     job->status = e ? JOB_FAILED : JOB_DONE;
     job->err = e;
 }
@@ -632,6 +715,8 @@ static void record_done(Toc *toc, DataFormat set_format, DataPhaseStats *st, Dat
     de.rawbytes = job->raw_bytes;
     de.filebytes = job->file_bytes;
     memcpy(de.checksum, job->checksum, sizeof de.checksum);
+    de.has_offset = job->has_offset;
+    de.offset = job->offset;
     de.segments = job->segments;
     de.nsegments = job->nsegments;
     /* Named per table only in a binary or packed set: every table of a csv
@@ -643,6 +728,15 @@ static void record_done(Toc *toc, DataFormat set_format, DataPhaseStats *st, Dat
     if (set_format != DATA_FORMAT_CSV && job->format == DATA_FORMAT_CSV)
         st->tables_csv++;
     toc_add_data(toc, &de);
+    if (job->has_offset)
+        st->tables_shared++;
+    if (job->shared) {
+        st->shared_files = xrealloc(st->shared_files,
+                                    (st->nshared_files + 1) * sizeof *st->shared_files);
+        st->shared_files[st->nshared_files++] = *job->shared;
+        free(job->shared);
+        job->shared = NULL;
+    }
     st->tables_done++;
     st->rows += job->rows;
     st->raw_bytes += job->raw_bytes;
@@ -809,6 +903,9 @@ Error *backup_data_finish(DataPhase *ph, Toc *toc, DataPhaseStats *st)
         free(jobs[i]->file);
         free(jobs[i]->segments);
         free(jobs[i]->change);
+        if (jobs[i]->shared)
+            free(jobs[i]->shared->name);
+        free(jobs[i]->shared);
         free(jobs[i]);
     }
     free(jobs);
@@ -818,6 +915,17 @@ Error *backup_data_finish(DataPhase *ph, Toc *toc, DataPhaseStats *st)
     jobq_free(ph->results);
     free(ph);
     return err;
+}
+
+void data_phase_stats_free(DataPhaseStats *st)
+{
+    strlist_free(&st->changed_tables);
+    strlist_free(&st->changes);
+    for (size_t i = 0; i < st->nshared_files; i++)
+        free(st->shared_files[i].name);
+    free(st->shared_files);
+    st->shared_files = NULL;
+    st->nshared_files = 0;
 }
 
 Error *backup_data_run(const DataPhaseInput *in, Toc *toc, DataPhaseStats *st)

@@ -153,6 +153,12 @@ struct CodecWriter {
     char *sum_out;        /* where close puts the checksum, or NULL */
     uint64_t raw_bytes;
     uint64_t file_bytes;
+    /* Parts (codec_writer_end_part): each a compressed stream of its own. */
+    Checksum *part_sum;   /* of the current part's file bytes; NULL until asked */
+    uint64_t part_start;  /* file offset where the current part starts */
+    uint64_t part_raw;    /* raw_bytes when the current part started */
+    bool part_open;       /* bytes written since the last part ended */
+    bool any_part;        /* a part was ended */
     unsigned char *out;   /* compressed bytes not yet written */
     size_t out_len;
     ZSTD_CCtx *zc;
@@ -168,6 +174,8 @@ static Error *writer_flush(CodecWriter *w)
     if (err)
         return err;
     checksum_update(w->sum, w->out, w->out_len);
+    if (w->part_sum)
+        checksum_update(w->part_sum, w->out, w->out_len);
     w->file_bytes += w->out_len;
     w->out_len = 0;
     return NULL;
@@ -176,6 +184,7 @@ static Error *writer_flush(CodecWriter *w)
 static void writer_free(CodecWriter *w)
 {
     checksum_free(w->sum);
+    checksum_free(w->part_sum);
     cctx_give_back(w->zc);
     if (w->zs_ready)
         deflateEnd(&w->zs);
@@ -303,6 +312,50 @@ static Error *gzip_step(CodecWriter *w, const void *buf, size_t len, int flush)
     }
 }
 
+/* End the compressed stream (zstd frame, gzip member) written so far. */
+static Error *finish_stream(CodecWriter *w)
+{
+    if (w->type == CODEC_ZSTD)
+        return zstd_step(w, NULL, 0, ZSTD_e_end);
+    if (w->type == CODEC_GZIP)
+        return gzip_step(w, NULL, 0, Z_FINISH);
+    return NULL;
+}
+
+Error *codec_writer_end_part(CodecWriter *w, CodecPart *part)
+{
+    memset(part, 0, sizeof *part);
+    Error *err = NULL;
+    if (w->failed)
+        err = ERROR_NEW(ERR_INTERNAL, "could not write file \"%s\": an earlier write failed",
+                        w->tmp_path);
+    if (!err)
+        err = finish_stream(w);
+    if (!err)
+        err = writer_flush(w);
+    /* The next part's gzip member starts with a fresh header; zstd starts
+     * a new frame by itself after ZSTD_e_end. */
+    if (!err && w->type == CODEC_GZIP && deflateReset(&w->zs) != Z_OK)
+        err = ERROR_NEW(ERR_INTERNAL, "could not reset gzip compression for file \"%s\"",
+                        w->tmp_path);
+    if (err) {
+        w->failed = true;
+        return err;
+    }
+    part->offset = w->part_start;
+    part->raw_bytes = w->raw_bytes - w->part_raw;
+    part->file_bytes = w->file_bytes - w->part_start;
+    /* Until the first part ends, its checksum is the file's so far. */
+    checksum_hex(w->part_sum ? w->part_sum : w->sum, part->checksum);
+    checksum_free(w->part_sum);
+    w->part_sum = checksum_new();
+    w->part_start = w->file_bytes;
+    w->part_raw = w->raw_bytes;
+    w->part_open = false;
+    w->any_part = true;
+    return NULL;
+}
+
 Error *codec_writer_write(CodecWriter *w, const void *buf, size_t len)
 {
     if (w->failed)
@@ -310,6 +363,7 @@ Error *codec_writer_write(CodecWriter *w, const void *buf, size_t len)
                          w->tmp_path);
     if (len == 0)
         return NULL;
+    w->part_open = true;
     Error *err = NULL;
     switch (w->type) {
     case CODEC_ZSTD:
@@ -331,6 +385,8 @@ Error *codec_writer_write(CodecWriter *w, const void *buf, size_t len)
                 err = file_write_all(w->fd, buf, len, w->tmp_path);
             if (!err) {
                 checksum_update(w->sum, buf, len);
+                if (w->part_sum)
+                    checksum_update(w->part_sum, buf, len);
                 w->file_bytes += len;
             }
         }
@@ -350,10 +406,8 @@ Error *codec_writer_close(CodecWriter *w, uint64_t *raw_bytes, uint64_t *file_by
     if (w->failed)
         err = ERROR_NEW(ERR_INTERNAL, "could not finish file \"%s\": an earlier write failed",
                         w->tmp_path);
-    else if (w->type == CODEC_ZSTD)
-        err = zstd_step(w, NULL, 0, ZSTD_e_end);
-    else if (w->type == CODEC_GZIP)
-        err = gzip_step(w, NULL, 0, Z_FINISH);
+    else if (w->part_open || !w->any_part)
+        err = finish_stream(w);
     if (!err)
         err = writer_flush(w);
     if (!err && !w->defer_sync)
@@ -423,9 +477,16 @@ struct CodecReader {
     bool zs_ready;
     Checksum *sum;        /* of the file bytes read so far */
     uint64_t file_bytes;
+    uint64_t limit;       /* the most file bytes to read (a range), or UINT64_MAX */
 };
 
 Error *codec_reader_open(const char *path, CodecType t, CodecReader **out)
+{
+    return codec_reader_open_range(path, t, 0, UINT64_MAX, out);
+}
+
+Error *codec_reader_open_range(const char *path, CodecType t, uint64_t offset, uint64_t length,
+                               CodecReader **out)
 {
     *out = NULL;
     if (!codec_valid(t))
@@ -435,6 +496,7 @@ Error *codec_reader_open(const char *path, CodecType t, CodecReader **out)
     r->fd = -1;
     r->path = xstrdup(path);
     r->sum = checksum_new();
+    r->limit = length;
     if (t != CODEC_NONE)
         r->in = xmalloc(READ_BUF_SIZE);
 
@@ -461,7 +523,28 @@ Error *codec_reader_open(const char *path, CodecType t, CodecReader **out)
         codec_reader_close(r);
         return err;
     }
+    if (offset > 0 && (err = file_seek(r->fd, offset, path))) {
+        codec_reader_close(r);
+        return err;
+    }
     *out = r;
+    return NULL;
+}
+
+/* read(2) of at most cap bytes, and no further than the range's end. */
+static Error *read_limited(CodecReader *r, void *buf, size_t cap, size_t *n)
+{
+    uint64_t left = r->limit - r->file_bytes;
+    if (cap > left)
+        cap = (size_t)left;
+    *n = 0;
+    if (cap == 0)
+        return NULL;
+    Error *err = file_read_some(r->fd, buf, cap, n, r->path);
+    if (err)
+        return err;
+    checksum_update(r->sum, buf, *n);
+    r->file_bytes += *n;
     return NULL;
 }
 
@@ -470,11 +553,9 @@ static Error *reader_fill(CodecReader *r)
     if (r->in_pos < r->in_len || r->eof)
         return NULL;
     size_t n = 0;
-    Error *err = file_read_some(r->fd, r->in, READ_BUF_SIZE, &n, r->path);
+    Error *err = read_limited(r, r->in, READ_BUF_SIZE, &n);
     if (err)
         return err;
-    checksum_update(r->sum, r->in, n);
-    r->file_bytes += n;
     r->in_pos = 0;
     r->in_len = n;
     if (n == 0)
@@ -586,14 +667,8 @@ Error *codec_reader_read(CodecReader *r, void *buf, size_t cap, size_t *n)
         return zstd_read(r, buf, cap, n);
     case CODEC_GZIP:
         return gzip_read(r, buf, cap, n);
-    case CODEC_NONE: {
-        Error *err = file_read_some(r->fd, buf, cap, n, r->path);
-        if (!err) {
-            checksum_update(r->sum, buf, *n);
-            r->file_bytes += *n;
-        }
-        return err;
-    }
+    case CODEC_NONE:
+        return read_limited(r, buf, cap, n);
     }
     return ERROR_NEW(ERR_INTERNAL, "invalid codec type %d", (int)r->type);
 }

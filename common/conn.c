@@ -227,6 +227,10 @@ Error *conn_set_session_defaults(Conn *c)
         sb_append(&sb, " SET idle_in_transaction_session_timeout = 0;");
     if (c->server_version >= 140000)
         sb_append(&sb, " SET idle_session_timeout = 0;");
+    /* JIT compiles the larger catalog queries (tens of thousands of rows
+     * estimated) for longer than they run; pg_dump turns it off too. */
+    if (c->server_version >= 110000)
+        sb_append(&sb, " SET jit = off;");
     Error *e = conn_exec(c, sb.data);
     sb_free(&sb);
     return e;

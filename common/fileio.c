@@ -238,6 +238,17 @@ Error *file_open_read_regular(const char *path, int *fd)
     return NULL;
 }
 
+Error *file_seek(int fd, uint64_t offset, const char *path)
+{
+    if (offset > (uint64_t)INT64_MAX)
+        return SYS_ERROR(EINVAL, "could not seek to byte %llu of file \"%s\"",
+                         (unsigned long long)offset, path);
+    if (lseek(fd, (off_t)offset, SEEK_SET) < 0)
+        return SYS_ERROR(errno, "could not seek to byte %llu of file \"%s\"",
+                         (unsigned long long)offset, path);
+    return NULL;
+}
+
 Error *file_read_some(int fd, void *buf, size_t cap, size_t *n, const char *path)
 {
     for (;;) {

@@ -234,6 +234,9 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
         /* Added in 0.4; absent: the set's dataformat. */
         if (e->dataformat)
             yamlio_key_str(w, "dataformat", e->dataformat);
+        /* Added in 0.5 (formatversion 4 sets); absent: the whole file. */
+        if (e->has_offset)
+            yamlio_key_uint64(w, "offset", e->offset);
         if (e->nsegments) {
             yamlio_key(w, "segments");
             yamlio_seq_start(w);
@@ -401,6 +404,14 @@ static Error *read_data_entry(YamlDoc *d, YamlNode *item, TocDataEntry *e)
         return err;
     if (fmt && (err = yamlio_node_str(d, fmt, "dataformat", &e->dataformat)))
         return err;
+    YamlNode *off = NULL;
+    if ((err = yamlio_map_find(d, item, "offset", &off)))
+        return err;
+    if (off) {
+        if ((err = yamlio_node_uint64(d, off, "offset", INT64_MAX, &e->offset)))
+            return err;
+        e->has_offset = 1;
+    }
     return read_segments(d, item, e);
 }
 

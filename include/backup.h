@@ -48,6 +48,14 @@ typedef struct DataPhaseInput {
     size_t nsegment_dirs;
 } DataPhaseInput;
 
+/* A data file that holds several tables (each a part of it, with its
+ * offset in the TOC): listed in the manifest as a whole. */
+typedef struct SharedDataFile {
+    char *name;                   /* in the set directory */
+    uint64_t bytes;
+    char checksum[33];            /* XXH3-128, hex */
+} SharedDataFile;
+
 typedef struct DataPhaseStats {
     int tables_done;
     int tables_deferred;          /* copied by the leader */
@@ -59,7 +67,13 @@ typedef struct DataPhaseStats {
      * what changed (same order); each also logged as a warning. */
     StrList changed_tables;
     StrList changes;
+    int tables_shared;            /* tables written to shared files */
+    SharedDataFile *shared_files; /* caller frees (data_phase_stats_free) */
+    size_t nshared_files;
 } DataPhaseStats;
+
+/* Free what the data phase allocated in st. */
+void data_phase_stats_free(DataPhaseStats *st);
 
 /* Copy every table of in->tables with opts->jobs workers; adds one data
  * entry per table to toc. On error nothing is added for unfinished tables

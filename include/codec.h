@@ -42,6 +42,19 @@ void codec_writer_checksum_to(CodecWriter *w, char *out);
  * before it declares the files complete. Saves two fsyncs per file, which
  * dominate the time of a backup of many small tables. */
 void codec_writer_defer_sync(CodecWriter *w);
+/* Where a part of a file lies (codec_writer_end_part). */
+typedef struct CodecPart {
+    uint64_t offset;      /* of its first byte in the file */
+    uint64_t file_bytes;  /* its length in the file */
+    uint64_t raw_bytes;   /* uncompressed bytes written to it */
+    char checksum[33];    /* XXH3-128 of its file bytes, hex (CHECKSUM_HEX_LEN + 1) */
+} CodecPart;
+/* End the part written since the file was opened or the last part ended:
+ * its compressed stream (zstd frame, gzip member) is finished and written,
+ * so the part can be read alone (codec_reader_open_range); the next write
+ * starts a new one. Several tables share a file this way. A file whose
+ * last write was followed by end_part gets no further stream on close. */
+Error *codec_writer_end_part(CodecWriter *w, CodecPart *part);
 /* Drop everything: close, remove the temporary file, free w. Accepts NULL. */
 void codec_writer_abort(CodecWriter *w);
 
@@ -49,6 +62,10 @@ typedef struct CodecReader CodecReader;
 
 /* Open path for decompressed reading with codec t. */
 Error *codec_reader_open(const char *path, CodecType t, CodecReader **out);
+/* The same for the length bytes of path from offset on (a part written
+ * with codec_writer_end_part); the range's end is the end of the stream. */
+Error *codec_reader_open_range(const char *path, CodecType t, uint64_t offset, uint64_t length,
+                               CodecReader **out);
 /* Read up to cap decompressed bytes; *n == 0 means end of stream. A
  * truncated or corrupt stream is an ERR_FORMAT error naming the file. */
 Error *codec_reader_read(CodecReader *r, void *buf, size_t cap, size_t *n);

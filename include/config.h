@@ -8,11 +8,13 @@
 #include "error.h"
 #include "util.h"
 
-/* The newest config format this code reads and writes. A set in the packed
- * data format is version 3, one in COPY's binary format version 2, a csv
- * set version 1: an older gprestore refuses a set whose data files it
- * would misread. */
-#define CONFIG_FORMAT_VERSION 3
+/* The newest config format this code reads and writes. A set where
+ * several tables share a data file (TOC key offset) is version 4; else a
+ * set in the packed data format is version 3, one in COPY's binary format
+ * version 2, a csv set version 1: an older gprestore refuses a set whose
+ * data files it would misread. */
+#define CONFIG_FORMAT_VERSION 4
+#define CONFIG_FORMAT_VERSION_PACKED 3
 #define CONFIG_FORMAT_VERSION_BINARY 2
 #define CONFIG_FORMAT_VERSION_CSV 1
 

@@ -6,6 +6,7 @@
 #define GPB_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "error.h"
 
 /* mkdir -p with mode 0700 for every directory it creates. */
@@ -50,6 +51,9 @@ Error *file_open_read(const char *path, int *fd);
  * file reached without following a symbolic link, so that a set cannot be
  * made to read files outside itself. */
 Error *file_open_read_regular(const char *path, int *fd);
+
+/* Move fd to byte offset of the file (path names it in the error). */
+Error *file_seek(int fd, uint64_t offset, const char *path);
 
 /* One read of up to cap bytes, retrying EINTR; *n == 0 means end of file. */
 Error *file_read_some(int fd, void *buf, size_t cap, size_t *n, const char *path);

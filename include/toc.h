@@ -62,6 +62,12 @@ typedef struct TocDataEntry {
     char checksum[33];       /* XXH3-128 of the data file, hex */
     char *dataformat;        /* "csv" or "binary" (COPY's FORMAT); NULL: the set's
                               * dataformat (config), as in sets written before 0.4 */
+    /* A table that shares its file with others (small tables copied in one
+     * transaction): its data is the filebytes bytes from offset on, a
+     * compressed stream of its own; filebytes and checksum are then of
+     * that part. has_offset 0: the whole file is the table's. */
+    int has_offset;
+    uint64_t offset;
     /* ours, MPP sets only: file is then "gpbackup_<SEGID>_<TS>_<oid>..."
      * (the name on every segment with its content id in place of <SEGID>),
      * the sums above are over the segments, checksum is all zeros, and

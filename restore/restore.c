@@ -260,6 +260,10 @@ static Error *check_data_entries(const RestoreState *s)
                                          "table of contents, which the %s data path does not "
                                          "write",
                              s->opts->timestamp, d->name, d->dataformat, s->config->datapath);
+        if (d->has_offset && (s->segments || s->server_side))
+            return ERROR_NEW(ERR_FORMAT, "backup %s: table \"%s\" has an offset in the table of "
+                                         "contents, which the %s data path does not write",
+                             s->opts->timestamp, d->name, s->config->datapath);
         if (s->segments) {
             Error *se = check_segment_entry(s, d);
             if (se)
@@ -274,7 +278,10 @@ static Error *check_data_entries(const RestoreState *s)
                           d->file);
         else if (!mf)
             e = ERROR_NEW(ERR_FORMAT, "data file \"%s\" is not listed in the manifest", d->file);
-        else if (mf->size != d->filebytes || strcmp(mf->checksum, d->checksum) != 0)
+        else if (d->has_offset ? d->filebytes > mf->size || d->offset > mf->size - d->filebytes
+                               : mf->size != d->filebytes || strcmp(mf->checksum, d->checksum) != 0)
+            /* A part of a shared file must lie inside it; its own checksum
+             * is checked as it is read. */
             e = ERROR_NEW(ERR_FORMAT, "data file \"%s\": the table of contents and the manifest "
                                       "disagree",
                           d->file);
@@ -1214,7 +1221,10 @@ static Error *load_table(Conn *c, void *item, void *ctx)
     ls.checksum = d->checksum;
     ls.path = path;
     bool local = !s->server_side && !s->segments;
-    Error *e = local ? codec_reader_open(path, s->codec, &ls.reader) : NULL;
+    Error *e = !local ? NULL
+               : d->has_offset
+                   ? codec_reader_open_range(path, s->codec, d->offset, d->filebytes, &ls.reader)
+                   : codec_reader_open(path, s->codec, &ls.reader);
     if (!e)
         e = conn_exec(c, local || s->resize ? "BEGIN" : "BEGIN; SAVEPOINT gprestore_copy");
     /* When this restore created the table, it is empty: truncating it in

@@ -257,7 +257,7 @@ static void test_key_order_and_derived(void **state)
         {"excludeschemafiltered", "true"}, {"excludetablefiltered", "true"},
         {"datedeleted", "\"\""}, {"plugin", "\"\""}, {"pluginversion", "\"\""},
         {"restoreplan", "[]"}, {"timestamp", "\"20240102010000\""}, {"status", "Failure"},
-        {"segmentcount", "2147483647"}, {"compressed", "true"}, {"formatversion", "3"},
+        {"segmentcount", "2147483647"}, {"compressed", "true"}, {"formatversion", "4"},
     };
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
         char *v = value_of(text, expected[i].key);
@@ -351,13 +351,13 @@ static void test_version(void **state)
     (void)state;
     Error *err = parse_replacing("formatversion", "formatversion: 7");
     assert_non_null(err);
-    assert_non_null(strstr(err->message, "supported versions: 1 to 3"));
+    assert_non_null(strstr(err->message, "supported versions: 1 to 4"));
     expect_error(err, ERR_FORMAT, "unsupported format version 7 in backup configuration");
     err = parse_replacing("formatversion", "formatversion: 0");
     expect_error(err, ERR_FORMAT, "unsupported format version 0 in backup configuration");
-    /* 1 (csv sets), 2 (binary sets) and 3 (packed sets) are read, and
-     * written back as they were. */
-    for (int v = 1; v <= 3; v++) {
+    /* 1 (csv sets), 2 (binary sets), 3 (packed sets) and 4 (sets with
+     * shared data files) are read, and written back as they were. */
+    for (int v = 1; v <= 4; v++) {
         char line[32];
         snprintf(line, sizeof line, "formatversion: %d", v);
         BackupConfig *c = NULL;
@@ -503,10 +503,10 @@ static void test_write_read_file(void **state)
 
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fputs("formatversion: 4\n", f);
+    fputs("formatversion: 5\n", f);
     fclose(f);
     back = (BackupConfig *)(uintptr_t)1;
-    char *fragment = xasprintf("unsupported format version 4 in backup configuration \"%s\"", path);
+    char *fragment = xasprintf("unsupported format version 5 in backup configuration \"%s\"", path);
     expect_error(config_read(path, &back), ERR_FORMAT, fragment);
     assert_null(back);
     free(fragment);
