@@ -234,7 +234,8 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
         /* Added in 0.4; absent: the set's dataformat. */
         if (e->dataformat)
             yamlio_key_str(w, "dataformat", e->dataformat);
-        /* Added in 0.5 (formatversion 4 sets); absent: the whole file. */
+        /* Added in 0.5 (sets whose config has formatversion 4); absent:
+         * the whole file is the table's. */
         if (e->has_offset)
             yamlio_key_uint64(w, "offset", e->offset);
         if (e->nsegments) {

@@ -70,7 +70,8 @@ Error *codec_reader_open_range(const char *path, CodecType t, uint64_t offset, u
  * truncated or corrupt stream is an ERR_FORMAT error naming the file. */
 Error *codec_reader_read(CodecReader *r, void *buf, size_t cap, size_t *n);
 /* Checksum (hex, CHECKSUM_HEX_LEN + 1 bytes) and count of the file bytes
- * read so far: after the end of the stream, of the whole file. */
+ * read so far: after the end of the stream, of the whole file (of the
+ * range, for codec_reader_open_range). */
 void codec_reader_checksum(const CodecReader *r, char *out, uint64_t *file_bytes);
 /* Close and free; accepts NULL. */
 void codec_reader_close(CodecReader *r);

@@ -340,6 +340,55 @@ PY
     assert_eq 0 "$(q "h_pk_dst_$how" 'SELECT count(*) FROM public.t')" "rows loaded"
 }
 
+# Ten small tables in one shared file (--jobs 1: one batch), csv and
+# uncompressed so that a changed byte is still valid data. Each edit is
+# re-signed (manifest and marker recomputed from the files), so only the
+# check aimed at is left: a part moved past the end of its file and an
+# offset on the server-side data path are refused before anything is
+# created; a byte changed inside one table's part fails that table's load on
+# its own checksum, and nothing of it is kept.
+test_shared_file() {
+    local how=$1 want=$2 dir ts set f db
+    create_db "h_sh_src_$how"
+    q "h_sh_src_$how" "DO \$\$ BEGIN FOR i IN 1..10 LOOP
+        EXECUTE format('CREATE TABLE public.t%s AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50) g', i);
+        END LOOP; END \$\$"
+    dir=$(new_backup_dir)
+    ts=$(do_backup backup --dbname "h_sh_src_$how" --backup-dir "$dir" --jobs 1 --data-format csv --no-compression)
+    set=$(backup_set_dir "$dir" "$ts")
+    assert_eq 10 "$(grep -c '^  offset: ' "$(toc "$set" "$ts")")" "tables in the shared file"
+    f=$(ls "$set"/gpbackup_-1_"$ts"_*)
+    case $how in
+    offset_past_end) set_key "$(toc "$set" "$ts")" offset "$(stat -c %s "$f")" 2 ;;
+    server_side) set_key "$set/gpbackup_${ts}_config.yaml" datapath '"server-side"' ;;
+    # A digit of the fourth part's rows; its table's name in $CASE_DIR/damaged.
+    damaged_part)
+        python3 - "$f" "$(toc "$set" "$ts")" >"$CASE_DIR/damaged" <<'PY'
+import re, sys
+toc = open(sys.argv[2]).read().split("\ndataentries:")[1]
+parts = sorted((int(re.search(r"(?m)^  offset: (\d+)$", e).group(1)),
+                re.search(r"(?m)^  name: (.*)$", e).group(1))
+               for e in toc.split("\n- ")[1:])
+data = bytearray(open(sys.argv[1], "rb").read())
+at = parts[3][0] + 10
+data[at] = ord("7") if data[at] != ord("7") else ord("8")
+open(sys.argv[1], "wb").write(data)
+print(parts[3][1])
+PY
+        ;;
+    esac
+    resign "$set" "$ts"
+    db="h_sh_dst_$how"
+    expect_exit 2 gprestore --timestamp "$ts" --backup-dir "$dir" --redirect-db "$db" --create-db --jobs 2
+    assert_grep "$CASE_DIR/last.err" "$want"
+    if [ "$how" = damaged_part ]; then
+        assert_grep "$CASE_DIR/last.err" "could not restore data of table \"public\".\"$(cat "$CASE_DIR/damaged")\""
+        assert_eq 0 "$(q "$db" "SELECT count(*) FROM public.$(cat "$CASE_DIR/damaged")")" "rows of the damaged table"
+    else
+        ! db_exists "$db" || fail "gprestore created database $db from a hostile set"
+    fi
+}
+
 # --- secrets -----------------------------------------------------------------
 
 test_password_not_written() {
@@ -406,5 +455,8 @@ run_test manifest_edited_unsigned test_edited_set edit_manifest_size before 'man
 run_test manifest_missing test_edited_set edit_manifest_missing none 'manifest'
 run_test packed_truncated test_packed_damaged truncated 'packed data ends before its end marker'
 run_test packed_long_field test_packed_damaged long_field 'packed data ends before its end marker'
+run_test shared_offset_past_end test_shared_file offset_past_end 'data file ".*": the table of contents and the manifest disagree'
+run_test shared_offset_server_side test_shared_file server_side 'has an offset in the table of contents, which the server-side data path does not write'
+run_test shared_damaged_part test_shared_file damaged_part 'data file ".*gpbackup_-1_[0-9]+_[0-9]+" is damaged: its checksum differs'
 run_test password_not_written test_password_not_written
 finish

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "codec.h"
 #include "fileio.h"
 #include "util.h"
@@ -707,6 +708,364 @@ static void test_write_error_cleans_up(void **state)
     free(data);
 }
 
+/* ---- Parts: several streams in one file (codec_writer_end_part) -------- */
+
+/* Write each of the n buffers as a part of its own (in the odd chunk sizes
+ * of write_file, so that the buffer fills in the middle of a part), ending
+ * each with end_part, then close. Checks what close reports against the
+ * file and returns its size. */
+static uint64_t write_parts(const char *path, CodecType t, const unsigned char *const *data,
+                            const size_t *lens, size_t n, CodecPart *parts, char *file_sum)
+{
+    static const size_t chunks[] = {1, 7, 4093, 65537, 1500007, 13, 1000003};
+    CodecWriter *w = NULL;
+    ASSERT_OK(codec_writer_open(path, t, codec_default_level(t), &w));
+    codec_writer_checksum_to(w, file_sum);
+    uint64_t total_raw = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t off = 0;
+        for (size_t i = 0; off < lens[k]; i++) {
+            size_t c = chunks[(i + k) % (sizeof chunks / sizeof chunks[0])];
+            if (c > lens[k] - off)
+                c = lens[k] - off;
+            ASSERT_OK(codec_writer_write(w, data[k] + off, c));
+            off += c;
+        }
+        memset(&parts[k], 0x5a, sizeof parts[k]);
+        ASSERT_OK(codec_writer_end_part(w, &parts[k]));
+        total_raw += lens[k];
+    }
+    uint64_t raw = 0, file = 0;
+    ASSERT_OK(codec_writer_close(w, &raw, &file));
+    assert_int_equal(raw, total_raw);
+    assert_int_equal(file, (uint64_t)size_of(path));
+    assert_int_equal(mode_of(path), 0600);
+    assert_false(tmp_exists(path));
+    return file;
+}
+
+/* Read the range [offset, offset + length) of path to its end of stream;
+ * reports the reader's checksum and byte count. Caller owns *out. */
+static Error *read_range(const char *path, CodecType t, uint64_t offset, uint64_t length,
+                         unsigned char **out, size_t *len, char *sum, uint64_t *file_bytes)
+{
+    static const size_t caps[] = {3, 8191, 131071, (1 << 20) + 5, 1};
+    CodecReader *r = NULL;
+    *out = NULL;
+    *len = 0;
+    Error *err = codec_reader_open_range(path, t, offset, length, &r);
+    if (err)
+        return err;
+    size_t cap = 1 << 16, used = 0;
+    unsigned char *buf = xmalloc(cap);
+    for (size_t i = 0;; i++) {
+        size_t want = caps[i % (sizeof caps / sizeof caps[0])];
+        if (used + want > cap) {
+            cap = (used + want) * 2;
+            buf = xrealloc(buf, cap);
+        }
+        size_t n = 99;
+        err = codec_reader_read(r, buf + used, want, &n);
+        if (err)
+            break;
+        assert_true(n <= want);
+        if (n == 0) {
+            err = codec_reader_read(r, buf, 10, &n);
+            assert_int_equal(n, 0);
+            break;
+        }
+        used += n;
+    }
+    if (!err)
+        codec_reader_checksum(r, sum, file_bytes);
+    codec_reader_close(r);
+    if (err) {
+        free(buf);
+        return err;
+    }
+    *out = buf;
+    *len = used;
+    return NULL;
+}
+
+static void test_parts_roundtrip(void **state)
+{
+    /* Text, an empty part, random data bigger than both the 1 MiB write
+     * buffer and the 256 KiB read buffer, another empty part, a short
+     * tail. A leading empty part too, where no part has ended yet. */
+    size_t ltext = 50 * 1024 + 3, lbig = 1024 * 1024 + 300 * 1024 + 11;
+    unsigned char *text = text_data(ltext);
+    unsigned char *big = random_data(lbig, 1234);
+    static const unsigned char tail[] = "42\tthe end\n";
+    const unsigned char *data[] = {NULL, text, NULL, big, NULL, tail};
+    const size_t lens[] = {0, ltext, 0, lbig, 0, sizeof tail - 1};
+    enum { NPARTS = sizeof lens / sizeof lens[0] };
+    size_t total = 0;
+    for (size_t k = 0; k < NPARTS; k++)
+        total += lens[k];
+    unsigned char *all = xmalloc(total);
+    for (size_t k = 0, at = 0; k < NPARTS; at += lens[k], k++)
+        if (lens[k])
+            memcpy(all + at, data[k], lens[k]);
+
+    for (size_t i = 0; i < NCODECS; i++) {
+        CodecType t = all_codecs[i];
+        char *path = new_path(t);
+        CodecPart parts[NPARTS];
+        char file_sum[CHECKSUM_HEX_LEN + 1] = "";
+        uint64_t size = write_parts(path, t, data, lens, NPARTS, parts, file_sum);
+
+        /* The whole file: its checksum, and the parts' bytes in it. */
+        char *bytes;
+        size_t nbytes;
+        ASSERT_OK(file_read_all(path, 1 << 26, &bytes, &nbytes));
+        assert_int_equal(nbytes, size);
+        char sum[CHECKSUM_HEX_LEN + 1];
+        checksum_buffer(bytes, nbytes, sum);
+        assert_string_equal(file_sum, sum);
+
+        /* Contiguous from 0, nothing before, between or after them. */
+        uint64_t next = 0;
+        for (size_t k = 0; k < NPARTS; k++) {
+            const CodecPart *p = &parts[k];
+            assert_int_equal(p->offset, next);
+            assert_int_equal(p->raw_bytes, lens[k]);
+            if (t == CODEC_NONE)
+                assert_int_equal(p->file_bytes, lens[k]);
+            else
+                assert_true(p->file_bytes > 0); /* even an empty part is a whole stream */
+            assert_true(p->offset + p->file_bytes <= size);
+            /* The part's checksum is that of its bytes in the file. */
+            assert_true(checksum_valid_hex(p->checksum));
+            checksum_buffer(bytes + p->offset, p->file_bytes, sum);
+            assert_string_equal(p->checksum, sum);
+            next = p->offset + p->file_bytes;
+        }
+        assert_int_equal(next, size);
+        /* Different contents, different checksums (the two empty parts of
+         * none are both the empty string). */
+        assert_string_not_equal(parts[1].checksum, parts[3].checksum);
+        assert_string_not_equal(parts[3].checksum, parts[5].checksum);
+
+        /* Each part alone, read through its range. */
+        for (size_t k = 0; k < NPARTS; k++) {
+            const CodecPart *p = &parts[k];
+            unsigned char *back;
+            size_t back_len;
+            uint64_t read_bytes = 12345;
+            sum[0] = '\0';
+            ASSERT_OK(read_range(path, t, p->offset, p->file_bytes, &back, &back_len, sum,
+                                 &read_bytes));
+            assert_int_equal(back_len, lens[k]);
+            if (lens[k])
+                assert_memory_equal(back, data[k], lens[k]);
+            assert_string_equal(sum, p->checksum);
+            assert_int_equal(read_bytes, p->file_bytes);
+            free(back);
+        }
+        /* Two neighbouring parts as one range: streams follow each other. */
+        {
+            unsigned char *back;
+            size_t back_len;
+            uint64_t read_bytes = 0;
+            ASSERT_OK(read_range(path, t, parts[1].offset,
+                                 parts[1].file_bytes + parts[2].file_bytes + parts[3].file_bytes,
+                                 &back, &back_len, sum, &read_bytes));
+            assert_int_equal(back_len, ltext + lbig);
+            assert_memory_equal(back, text, ltext);
+            assert_memory_equal(back + ltext, big, lbig);
+            assert_int_equal(read_bytes,
+                             parts[1].file_bytes + parts[2].file_bytes + parts[3].file_bytes);
+            free(back);
+        }
+
+        /* The whole file is the concatenation of the parts. */
+        unsigned char *back;
+        size_t back_len;
+        ASSERT_OK(read_file(path, t, &back, &back_len));
+        assert_int_equal(back_len, total);
+        assert_memory_equal(back, all, total);
+        free(back);
+        /* And the programs read it so as well. */
+        if (t == CODEC_GZIP && have_program("gzip"))
+            check_with_program("gzip", path, all, total);
+        if (t == CODEC_ZSTD && have_program("zstd"))
+            check_with_program("zstd -q", path, all, total);
+        free(bytes);
+        free(path);
+    }
+    free(all), free(big), free(text);
+}
+
+static void test_part_range_truncated(void **state)
+{
+    size_t la = 200 * 1024 + 5, lb = 300 * 1024 + 1;
+    unsigned char *a = text_data(la);
+    unsigned char *b = random_data(lb, 77);
+    const unsigned char *data[] = {a, b};
+    const size_t lens[] = {la, lb};
+    CodecType lossy[] = {CODEC_ZSTD, CODEC_GZIP};
+    for (size_t i = 0; i < 2; i++) {
+        CodecType t = lossy[i];
+        char *path = new_path(t);
+        CodecPart parts[2];
+        char file_sum[CHECKSUM_HEX_LEN + 1];
+        write_parts(path, t, data, lens, 2, parts, file_sum);
+        for (size_t k = 0; k < 2; k++) {
+            unsigned char *back = NULL;
+            size_t back_len = 0;
+            char sum[CHECKSUM_HEX_LEN + 1];
+            uint64_t nb = 0;
+            /* One byte short: the next part's first byte (k == 0) or the
+             * end of the file (k == 1) must not make up for it. */
+            Error *err = read_range(path, t, parts[k].offset, parts[k].file_bytes - 1, &back,
+                                    &back_len, sum, &nb);
+            assert_null(back);
+            char *want = xasprintf("could not decompress file \"%s\": unexpected end of %s "
+                                   "stream",
+                                   path, codec_name(t));
+            expect_error(err, ERR_FORMAT, want);
+            free(want);
+            /* A range that starts one byte late is not a stream either. */
+            err = read_range(path, t, parts[k].offset + 1, parts[k].file_bytes - 1, &back,
+                             &back_len, sum, &nb);
+            assert_null(back);
+            expect_error(err, ERR_FORMAT, "could not decompress file");
+            /* An empty range is no stream. */
+            err = read_range(path, t, parts[k].offset, 0, &back, &back_len, sum, &nb);
+            expect_error(err, ERR_FORMAT, "unexpected end of");
+        }
+        free(path);
+    }
+    free(a), free(b);
+}
+
+static void test_part_range_past_end(void **state)
+{
+    size_t la = 10 * 1024 + 7, lb = 333;
+    unsigned char *a = random_data(la, 5);
+    unsigned char *b = text_data(lb);
+    const unsigned char *data[] = {a, b};
+    const size_t lens[] = {la, lb};
+    for (size_t i = 0; i < NCODECS; i++) {
+        CodecType t = all_codecs[i];
+        char *path = new_path(t);
+        CodecPart parts[2];
+        char file_sum[CHECKSUM_HEX_LEN + 1];
+        uint64_t size = write_parts(path, t, data, lens, 2, parts, file_sum);
+        unsigned char *back;
+        size_t back_len;
+        char sum[CHECKSUM_HEX_LEN + 1];
+        uint64_t nb = 0;
+        /* The last part with a length running past the end of the file:
+         * the reader stops at the end, and says how much it read. */
+        ASSERT_OK(read_range(path, t, parts[1].offset, parts[1].file_bytes + 4096, &back,
+                             &back_len, sum, &nb));
+        assert_int_equal(back_len, lb);
+        assert_memory_equal(back, b, lb);
+        assert_int_equal(nb, parts[1].file_bytes);
+        assert_true(nb < parts[1].file_bytes + 4096);
+        assert_string_equal(sum, parts[1].checksum);
+        free(back);
+        /* A range wholly past the end of the file: no bytes at all. */
+        if (t == CODEC_NONE) {
+            nb = 99;
+            ASSERT_OK(read_range(path, t, size + 100, 50, &back, &back_len, sum, &nb));
+            assert_int_equal(back_len, 0);
+            assert_int_equal(nb, 0);
+            free(back);
+        } else {
+            Error *err = read_range(path, t, size + 100, 50, &back, &back_len, sum, &nb);
+            expect_error(err, ERR_FORMAT, "unexpected end of");
+        }
+        /* For none, a range shorter than a part gives just those bytes. */
+        if (t == CODEC_NONE) {
+            ASSERT_OK(read_range(path, t, 3, 10, &back, &back_len, sum, &nb));
+            assert_int_equal(back_len, 10);
+            assert_memory_equal(back, a + 3, 10);
+            assert_int_equal(nb, 10);
+            char want[CHECKSUM_HEX_LEN + 1];
+            checksum_buffer(a + 3, 10, want);
+            assert_string_equal(sum, want);
+            free(back);
+        }
+        free(path);
+    }
+    free(a), free(b);
+}
+
+static void test_single_part_no_extra_stream(void **state)
+{
+    size_t len = 1024 * 1024 + 99;
+    unsigned char *data = text_data(len);
+    for (size_t i = 0; i < NCODECS; i++) {
+        CodecType t = all_codecs[i];
+        /* One part, with data and without. */
+        for (int empty = 0; empty < 2; empty++) {
+            char *path = new_path(t);
+            const unsigned char *d[] = {empty ? NULL : data};
+            const size_t l[] = {empty ? 0 : len};
+            CodecPart part;
+            char file_sum[CHECKSUM_HEX_LEN + 1] = "";
+            uint64_t size = write_parts(path, t, d, l, 1, &part, file_sum);
+            assert_int_equal(part.offset, 0);
+            assert_int_equal(part.file_bytes, size);
+            assert_int_equal(part.raw_bytes, l[0]);
+            assert_string_equal(part.checksum, file_sum);
+            char sum[CHECKSUM_HEX_LEN + 1];
+            uint64_t fsize = 0;
+            ASSERT_OK(checksum_file(path, sum, &fsize));
+            assert_int_equal(fsize, size);
+            assert_string_equal(part.checksum, sum);
+            /* The same as a file written without parts. */
+            char *plain = new_path(t);
+            uint64_t plain_size = write_file(plain, t, codec_default_level(t), d[0], l[0]);
+            assert_int_equal(plain_size, size);
+            if (t == CODEC_NONE || empty) {
+                char other[CHECKSUM_HEX_LEN + 1];
+                ASSERT_OK(checksum_file(plain, other, NULL));
+                assert_string_equal(other, sum);
+            }
+            free(plain);
+            free(path);
+        }
+
+        /* Writes after the last end_part make a stream of their own, which
+         * close finishes: the file is then the part plus that stream. */
+        char *path = new_path(t);
+        CodecWriter *w;
+        ASSERT_OK(codec_writer_open(path, t, codec_default_level(t), &w));
+        ASSERT_OK(codec_writer_write(w, data, 1000));
+        CodecPart part;
+        ASSERT_OK(codec_writer_end_part(w, &part));
+        ASSERT_OK(codec_writer_write(w, data + 1000, 500));
+        uint64_t raw = 0, file = 0;
+        ASSERT_OK(codec_writer_close(w, &raw, &file));
+        assert_int_equal(raw, 1500);
+        assert_int_equal(part.raw_bytes, 1000);
+        assert_int_equal(file, (uint64_t)size_of(path));
+        if (t == CODEC_NONE)
+            assert_int_equal(file, 1500);
+        assert_true(file > part.file_bytes);
+        unsigned char *back;
+        size_t back_len;
+        ASSERT_OK(read_file(path, t, &back, &back_len));
+        assert_int_equal(back_len, 1500);
+        assert_memory_equal(back, data, 1500);
+        free(back);
+        char sum[CHECKSUM_HEX_LEN + 1];
+        uint64_t nb = 0;
+        ASSERT_OK(read_range(path, t, part.offset + part.file_bytes, file - part.file_bytes,
+                             &back, &back_len, sum, &nb));
+        assert_int_equal(back_len, 500);
+        assert_memory_equal(back, data + 1000, 500);
+        assert_int_equal(nb, file - part.file_bytes);
+        free(back);
+        free(path);
+    }
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +1086,10 @@ int main(void)
         cmocka_unit_test(test_tmp_mode_and_replace),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_write_error_cleans_up),
+        cmocka_unit_test(test_parts_roundtrip),
+        cmocka_unit_test(test_part_range_truncated),
+        cmocka_unit_test(test_part_range_past_end),
+        cmocka_unit_test(test_single_part_no_extra_stream),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -97,6 +97,12 @@ static Toc *sample_toc(void)
                                                            : "packed"),
         };
         snprintf(d.checksum, sizeof d.checksum, "%032zx", i * 0x1234567u);
+        /* Some tables are parts of a shared file (0.5): offset 0, the
+         * largest offset read back, and an ordinary one. */
+        if (i % 3 == 2) {
+            d.has_offset = 1;
+            d.offset = i == 2 ? (uint64_t)INT64_MAX : i == 5 ? 0 : i * 4099;
+        }
         TocDataEntry *stored = toc_add_data(toc, &d);
         assert_ptr_not_equal(stored->schema, d.schema); /* copied */
     }
@@ -147,6 +153,8 @@ static void assert_toc_equal(const Toc *a, const Toc *b)
         assert_true(x->rawbytes == y->rawbytes);
         assert_true(x->filebytes == y->filebytes);
         assert_string_equal(x->checksum, y->checksum);
+        assert_int_equal(x->has_offset, y->has_offset);
+        assert_true(x->offset == y->offset);
         if (x->dataformat)
             assert_string_equal(x->dataformat, y->dataformat);
         else
@@ -678,6 +686,117 @@ static void test_segments_rejected(void **state)
                  ERR_FORMAT, "invalid value for key \"rows\"");
 }
 
+/* ---- Tables sharing a data file: the offset key -------------------------- */
+
+static void test_offset_round_trip(void **state)
+{
+    (void)state;
+    Toc *toc = toc_new(), *back = NULL;
+    TocDataEntry shared = {.schema = (char *)(uintptr_t)"public",
+                           .name = (char *)(uintptr_t)"small1", .oid = 16400,
+                           .attributestring = (char *)(uintptr_t)"(a)",
+                           .rowscopied = 3, .partitionroot = (char *)(uintptr_t)"",
+                           .file = (char *)(uintptr_t)"gpbackup_-1_20240102010000_shared_1.zst",
+                           .rawbytes = 30, .filebytes = 21,
+                           .checksum = "0123456789abcdef0123456789abcdef",
+                           .has_offset = 1, .offset = 123456789012ULL};
+    toc_add_data(toc, &shared);
+    /* Not shared: an offset in memory without has_offset is not written. */
+    TocDataEntry whole = {.schema = (char *)(uintptr_t)"public", .name = (char *)(uintptr_t)"big",
+                          .oid = 16401, .attributestring = (char *)(uintptr_t)"(a)",
+                          .rowscopied = 4, .partitionroot = (char *)(uintptr_t)"",
+                          .file = (char *)(uintptr_t)"gpbackup_-1_20240102010000_16401.zst",
+                          .rawbytes = 40, .filebytes = 22,
+                          .checksum = "fedcba9876543210fedcba9876543210",
+                          .dataformat = (char *)(uintptr_t)"csv", .has_offset = 0, .offset = 777};
+    toc_add_data(toc, &whole);
+    char *text;
+    size_t len;
+    expect_ok(toc_to_yaml(toc, &text, &len));
+    /* After the entry's other keys. */
+    assert_non_null(strstr(text, "  filebytes: 21\n"
+                                 "  checksum: \"0123456789abcdef0123456789abcdef\"\n"
+                                 "  offset: 123456789012\n"
+                                 "- schema: public\n"
+                                 "  name: big\n"));
+    const char *second = strstr(text, "  name: big\n");
+    assert_non_null(second);
+    assert_null(strstr(second, "offset"));
+    assert_null(strstr(second, "777"));
+    assert_non_null(strstr(second, "  dataformat: csv\n"));
+
+    expect_ok(toc_from_yaml(text, len, &back));
+    assert_int_equal(back->ndata, 2);
+    assert_int_equal(back->data[0].has_offset, 1);
+    assert_true(back->data[0].offset == 123456789012ULL);
+    assert_true(back->data[0].filebytes == 21);
+    assert_int_equal(back->data[1].has_offset, 0);
+    assert_true(back->data[1].offset == 0);
+    char *again;
+    expect_ok(toc_to_yaml(back, &again, NULL));
+    assert_string_equal(text, again);
+    free(again);
+    toc_free(back);
+    free(text);
+    toc_free(toc);
+
+    /* Read from text: 0 and INT64_MAX are offsets too. */
+    static const char *const ok_values[] = {"0", "1", "9223372036854775807"};
+    static const uint64_t ok_want[] = {0, 1, (uint64_t)INT64_MAX};
+    for (size_t i = 0; i < 3; i++) {
+        char *with = xasprintf("  filebytes: 4\n  offset: %s\n", ok_values[i]);
+        char *all = xasprintf("%s%s", valid_head, valid_data);
+        char *at = strstr(all, "  filebytes: 4\n");
+        assert_non_null(at);
+        *at = '\0';
+        char *full = xasprintf("%s%s%s", all, with, at + strlen("  filebytes: 4\n"));
+        Toc *t = NULL;
+        expect_ok(toc_from_yaml(full, strlen(full), &t));
+        assert_int_equal(t->data[0].has_offset, 1);
+        assert_true(t->data[0].offset == ok_want[i]);
+        toc_free(t);
+        free(full), free(all), free(with);
+    }
+    /* No key: the whole file. */
+    char *plain = xasprintf("%s%s", valid_head, valid_data);
+    Toc *t = NULL;
+    expect_ok(toc_from_yaml(plain, strlen(plain), &t));
+    assert_int_equal(t->data[0].has_offset, 0);
+    assert_true(t->data[0].offset == 0);
+    toc_free(t);
+    free(plain);
+}
+
+static void test_offset_rejected(void **state)
+{
+    (void)state;
+    /* Past INT64_MAX (no file is that long; lseek would refuse it). */
+    Error *err = parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: 9223372036854775808\n");
+    assert_non_null(err);
+    assert_non_null(err->detail);
+    assert_non_null(strstr(err->detail, "9223372036854775807"));
+    expect_error(err, ERR_FORMAT,
+                 "value for key \"offset\" at line 23 of table of contents is out of range: "
+                 "\"9223372036854775808\"");
+    expect_error(parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: 18446744073709551615\n"),
+                 ERR_FORMAT,
+                 "value for key \"offset\" at line 23 of table of contents is out of range");
+    expect_error(parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: 18446744073709551616\n"),
+                 ERR_FORMAT,
+                 "value for key \"offset\" at line 23 of table of contents is out of range");
+    /* Wrong types. */
+    expect_error(parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: -1\n"), ERR_FORMAT,
+                 "invalid value for key \"offset\" at line 23");
+    expect_error(parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: \"12\"\n"), ERR_FORMAT,
+                 "invalid value for key \"offset\"");
+    expect_error(parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: ~\n"), ERR_FORMAT,
+                 "invalid value for key \"offset\"");
+    expect_error(parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: [1]\n"), ERR_FORMAT,
+                 "invalid value for key \"offset\"");
+    expect_error(parse_with("  filebytes: 4\n", "  filebytes: 4\n  offset: 1\n  offset: 2\n"),
+                 ERR_FORMAT, "duplicate key \"offset\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +812,8 @@ int main(void)
         cmocka_unit_test(test_write_read_file),
         cmocka_unit_test(test_segments_round_trip),
         cmocka_unit_test(test_segments_rejected),
+        cmocka_unit_test(test_offset_round_trip),
+        cmocka_unit_test(test_offset_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
