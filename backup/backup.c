@@ -730,9 +730,13 @@ static Error *step_finish(BackupState *s, const Error *failure)
     format_time(time(NULL), buf, sizeof buf, 0);
     config_set(&s->config->endtime, buf);
     config_set(&s->config->status, failure ? BACKUP_STATUS_FAILURE : BACKUP_STATUS_SUCCESS);
-    /* A reader that does not know table parts (TOC key offset) must not
-     * take a shared file for one table's. */
-    if (s->stats.nshared_files)
+    /* A reader that knows neither shared files (TOC key offset) nor parts
+     * (parts) would take a shared file for one table's, or a file in
+     * parts for one stream. */
+    bool parts = false;
+    for (size_t i = 0; i < s->toc->ndata && !parts; i++)
+        parts = s->toc->data[i].nparts > 0;
+    if (s->stats.nshared_files || parts)
         s->config->formatversion = CONFIG_FORMAT_VERSION;
     config_set(&s->config->error, failure ? failure->message : "");
     Error *e = write_report(s, failure);

@@ -37,6 +37,8 @@ typedef struct DataJob {
     int has_offset;     /* file is shared with other tables: this one's part */
     uint64_t offset;
     SharedDataFile *shared; /* the shared file, on the first job that wrote to it */
+    TocPart *parts;     /* the parts of a large table's own file */
+    size_t nparts;
     DataFormat format;  /* what the file holds */
     int worker;
     TocSegmentFile *segments;   /* DATA_SEGMENTS: one per primary, by content */
@@ -64,12 +66,31 @@ typedef struct Worker {
 #define BATCH_MAX_BYTES (8 * 1024 * 1024)
 #define BATCH_MAX_SECONDS 0.2
 
+/* A large table's file is cut into parts of about this many bytes of COPY
+ * output, each loadable alone (TocPart), so that gprestore can load one
+ * table on several connections. GPBACKUP_PART_BYTES overrides it (tests). */
+#define PART_BYTES (64ULL * 1024 * 1024)
+/* COPY's binary header: signature, flags, header extension length 0. */
+#define BINARY_HEADER_LEN 19
+
 typedef struct Sink {
     CodecWriter *writer;
     char *buf;
     size_t len;
     PackCoder *pack;    /* packed format: the rows go through the encoder, whose
                          * own buffer gathers them for the codec */
+    const char *pack_modes;
+    /* Parts (see PART_BYTES): 0 when the file is one stream. COPY sends
+     * one message per row (the binary header comes with the first row and
+     * the trailer alone), so a part can end between any two messages. */
+    uint64_t part_limit;
+    uint64_t part_in;         /* COPY bytes in the current part */
+    uint64_t part_rows;       /* rows in the current part */
+    bool binary;              /* binary or packed: a header and trailer per part */
+    char header[BINARY_HEADER_LEN];
+    bool have_header;
+    TocPart *parts;
+    size_t nparts;
 } Sink;
 
 static Error *codec_output(void *ctx, const char *data, size_t len)
@@ -86,13 +107,8 @@ static Error *sink_flush(Sink *s)
     return e;
 }
 
-static Error *sink_write(void *ctx, const char *data, size_t len)
+static Error *sink_put(Sink *s, const char *data, size_t len)
 {
-    Sink *s = ctx;
-    /* After a signal or another worker's failure, compressing what is still
-     * buffered in the socket only delays the exit (seconds at high levels). */
-    if (conn_stop_requested())
-        return ERROR_NEW(ERR_CANCELED, "canceled");
     if (s->pack)
         return pack_write(s->pack, data, len);
     if (s->len + len > SINK_BUFFER) {
@@ -105,6 +121,92 @@ static Error *sink_write(void *ctx, const char *data, size_t len)
     memcpy(s->buf + s->len, data, len);
     s->len += len;
     return NULL;
+}
+
+/* End the current part: its trailer (binary, packed; not for the last
+ * part, whose trailer came from COPY), its encoder's end (packed), its
+ * compressed stream; note where it lies. */
+static Error *sink_end_part(Sink *s, bool last)
+{
+    Error *e = s->binary && !last ? sink_put(s, "\xff\xff", 2) : NULL;
+    if (!e && s->pack) {
+        e = pack_finish(s->pack);
+        if (!e && pack_rows(s->pack) != s->part_rows)
+            e = ERROR_NEW(ERR_DATA, "packed %llu rows of a part, COPY sent %llu",
+                          (unsigned long long)pack_rows(s->pack),
+                          (unsigned long long)s->part_rows);
+        pack_free(s->pack);
+        s->pack = NULL;
+    } else if (!e) {
+        e = sink_flush(s);
+    }
+    CodecPart cp;
+    if (!e)
+        e = codec_writer_end_part(s->writer, &cp);
+    if (e)
+        return e;
+    s->parts = xrealloc(s->parts, (s->nparts + 1) * sizeof *s->parts);
+    TocPart *p = &s->parts[s->nparts++];
+    p->offset = cp.offset;
+    p->filebytes = cp.file_bytes;
+    p->rawbytes = cp.raw_bytes;
+    p->rows = s->part_rows;
+    memcpy(p->checksum, cp.checksum, sizeof p->checksum);
+    s->part_in = 0;
+    s->part_rows = 0;
+    return NULL;
+}
+
+/* The next part starts as a file of its own would: a new encoder, the
+ * binary header. */
+static Error *sink_start_part(Sink *s)
+{
+    if (s->pack_modes)
+        s->pack = pack_encoder_new(s->pack_modes, codec_output, s->writer);
+    return s->binary ? sink_put(s, s->header, BINARY_HEADER_LEN) : NULL;
+}
+
+static Error *sink_write(void *ctx, const char *data, size_t len)
+{
+    Sink *s = ctx;
+    /* After a signal or another worker's failure, compressing what is still
+     * buffered in the socket only delays the exit (seconds at high levels). */
+    if (conn_stop_requested())
+        return ERROR_NEW(ERR_CANCELED, "canceled");
+    bool trailer = s->binary && len == 2 && (unsigned char)data[0] == 0xff &&
+                   (unsigned char)data[1] == 0xff;
+    if (s->part_limit) {
+        if (s->binary && !s->have_header) {
+            /* A header with an extension (none today) is not repeated:
+             * such a table is written as one stream. */
+            static const char no_ext[4] = {0, 0, 0, 0};
+            if (len > BINARY_HEADER_LEN && memcmp(data + 15, no_ext, 4) == 0) {
+                memcpy(s->header, data, BINARY_HEADER_LEN);
+                s->have_header = true;
+            } else {
+                s->part_limit = 0;
+            }
+        }
+        if (s->part_limit && s->part_in >= s->part_limit && !trailer) {
+            Error *e = sink_end_part(s, false);
+            if (!e)
+                e = sink_start_part(s);
+            if (e)
+                return e;
+        }
+        s->part_in += len;
+        if (!trailer)
+            s->part_rows++;
+    }
+    return sink_put(s, data, len);
+}
+
+static uint64_t part_limit(void)
+{
+    const char *v = getenv("GPBACKUP_PART_BYTES");
+    char *end = NULL;
+    unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+    return n > 0 && end && !*end ? (uint64_t)n : PART_BYTES;
 }
 
 /* Before a copy the catalog of now is compared with the snapshot's: a
@@ -321,16 +423,29 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job, Bundle
      * (catalog_load_columns): the server skips the text conversion of
      * every value, and the restore its parsing. */
     job->format = t->binary_io ? in->data_format : DATA_FORMAT_CSV;
-    if (job->format == DATA_FORMAT_PACKED)
-        sink.pack = pack_encoder_new(t->pack_modes ? t->pack_modes : "", codec_output,
-                                     sink.writer);
-    else
+    if (job->format == DATA_FORMAT_PACKED) {
+        sink.pack_modes = t->pack_modes ? t->pack_modes : "";
+        sink.pack = pack_encoder_new(sink.pack_modes, codec_output, sink.writer);
+    } else {
         sink.buf = xmalloc(SINK_BUFFER);
+    }
+    /* Only a table's own file is cut into parts (a shared one holds small
+     * tables). */
+    sink.part_limit = b ? 0 : part_limit();
+    sink.binary = job->format != DATA_FORMAT_CSV;
     char *sql = xasprintf("COPY %s %s TO STDOUT WITH (FORMAT %s)", t->qualified, t->copy_columns,
                           job->format == DATA_FORMAT_CSV ? "csv" : "binary");
     e = conn_copy_out(c, sql, sink_write, &sink, &job->rows);
     free(sql);
-    if (!e && sink.pack) {
+    if (!e && sink.nparts) {
+        e = sink_end_part(&sink, true);
+        uint64_t rows = 0;
+        for (size_t i = 0; i < sink.nparts; i++)
+            rows += sink.parts[i].rows;
+        if (!e && rows != job->rows)
+            e = ERROR_NEW(ERR_DATA, "the parts of the file hold %llu rows, COPY reported %llu",
+                          (unsigned long long)rows, (unsigned long long)job->rows);
+    } else if (!e && sink.pack) {
         e = pack_finish(sink.pack);
         if (!e && pack_rows(sink.pack) != job->rows)
             e = ERROR_NEW(ERR_DATA, "packed %llu rows, COPY reported %llu",
@@ -341,6 +456,12 @@ static Error *copy_table(Conn *c, const DataPhaseInput *in, DataJob *job, Bundle
     }
     pack_free(sink.pack);
     free(sink.buf);
+    if (!e && sink.nparts) {
+        job->parts = sink.parts;
+        job->nparts = sink.nparts;
+        sink.parts = NULL;
+    }
+    free(sink.parts);
     if (e) {
         /* A shared file is dropped by the batch, which fails. */
         if (!b)
@@ -717,6 +838,8 @@ static void record_done(Toc *toc, DataFormat set_format, DataPhaseStats *st, Dat
     memcpy(de.checksum, job->checksum, sizeof de.checksum);
     de.has_offset = job->has_offset;
     de.offset = job->offset;
+    de.parts = job->parts;
+    de.nparts = job->nparts;
     de.segments = job->segments;
     de.nsegments = job->nsegments;
     /* Named per table only in a binary or packed set: every table of a csv
@@ -902,6 +1025,7 @@ Error *backup_data_finish(DataPhase *ph, Toc *toc, DataPhaseStats *st)
         error_free(jobs[i]->err);
         free(jobs[i]->file);
         free(jobs[i]->segments);
+        free(jobs[i]->parts);
         free(jobs[i]->change);
         if (jobs[i]->shared)
             free(jobs[i]->shared->name);

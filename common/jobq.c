@@ -40,9 +40,8 @@ void jobq_free(JobQueue *q)
     free(q);
 }
 
-void jobq_push(JobQueue *q, void *item)
+static void push_locked(JobQueue *q, void *item, bool front)
 {
-    pthread_mutex_lock(&q->mutex);
     if (q->len == q->cap) {
         void **ring = xmalloc(q->cap * 2 * sizeof(void *));
         for (size_t i = 0; i < q->len; i++)
@@ -52,8 +51,27 @@ void jobq_push(JobQueue *q, void *item)
         q->head = 0;
         q->cap *= 2;
     }
-    q->ring[(q->head + q->len) % q->cap] = item;
+    if (front) {
+        q->head = (q->head + q->cap - 1) % q->cap;
+        q->ring[q->head] = item;
+    } else {
+        q->ring[(q->head + q->len) % q->cap] = item;
+    }
     q->len++;
+}
+
+void jobq_push(JobQueue *q, void *item)
+{
+    pthread_mutex_lock(&q->mutex);
+    push_locked(q, item, false);
+    pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->mutex);
+}
+
+void jobq_push_front(JobQueue *q, void *item)
+{
+    pthread_mutex_lock(&q->mutex);
+    push_locked(q, item, true);
     pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->mutex);
 }

@@ -59,6 +59,7 @@ static void data_clear(TocDataEntry *e)
     free(e->file);
     free(e->dataformat);
     free(e->segments);
+    free(e->parts);
 }
 
 void toc_free(Toc *toc)
@@ -174,6 +175,10 @@ TocDataEntry *toc_add_data(Toc *toc, const TocDataEntry *e)
         copy.segments = xcalloc(e->nsegments, sizeof *copy.segments);
         memcpy(copy.segments, e->segments, e->nsegments * sizeof *copy.segments);
     }
+    if (e->nparts) {
+        copy.parts = xcalloc(e->nparts, sizeof *copy.parts);
+        memcpy(copy.parts, e->parts, e->nparts * sizeof *copy.parts);
+    }
     return push_data(toc, &copy);
 }
 
@@ -238,6 +243,22 @@ Error *toc_to_yaml(const Toc *toc, char **out, size_t *len)
          * the whole file is the table's. */
         if (e->has_offset)
             yamlio_key_uint64(w, "offset", e->offset);
+        /* Added in 0.5 too; absent: one stream. */
+        if (e->nparts) {
+            yamlio_key(w, "parts");
+            yamlio_seq_start(w);
+            for (size_t k = 0; k < e->nparts; k++) {
+                const TocPart *p = &e->parts[k];
+                yamlio_map_start(w);
+                yamlio_key_uint64(w, "offset", p->offset);
+                yamlio_key_uint64(w, "filebytes", p->filebytes);
+                yamlio_key_uint64(w, "rawbytes", p->rawbytes);
+                yamlio_key_uint64(w, "rows", p->rows);
+                yamlio_key_str(w, "checksum", p->checksum);
+                yamlio_map_end(w);
+            }
+            yamlio_seq_end(w);
+        }
         if (e->nsegments) {
             yamlio_key(w, "segments");
             yamlio_seq_start(w);
@@ -322,6 +343,54 @@ static Error *read_entry(YamlDoc *d, YamlNode *item, const char *section_key, To
 }
 
 /* The optional per-segment list of an MPP set: contents 0..n-1 in order. */
+/* The parts must follow each other from offset 0 to the end of the file
+ * and add up to the table's rows: a part's range is then always inside
+ * the file the manifest describes. */
+static Error *read_parts(YamlDoc *d, YamlNode *item, TocDataEntry *e)
+{
+    YamlNode *seq = NULL;
+    size_t count = 0;
+    Error *err = yamlio_map_find(d, item, "parts", &seq);
+    if (err || !seq)
+        return err;
+    if ((err = yamlio_node_seq(d, seq, "parts", &count)))
+        return err;
+    if (count < 2 || count > 1000000 || e->has_offset)
+        return ERROR_NEW(ERR_FORMAT, "table \"%s\" lists %zu parts%s in the table of contents",
+                         e->name, count, e->has_offset ? " and an offset" : "");
+    e->parts = xcalloc(count + 1, sizeof *e->parts);
+    uint64_t rows = 0, end = 0;
+    for (size_t k = 0; k < count; k++) {
+        YamlNode *m = yamlio_seq_item(d, seq, k);
+        TocPart *p = &e->parts[k];
+        char *sum = NULL;
+        if ((err = yamlio_node_map(d, m, "parts")) ||
+            (err = yamlio_get_uint64(d, m, "offset", INT64_MAX, &p->offset)) ||
+            (err = yamlio_get_uint64(d, m, "filebytes", INT64_MAX, &p->filebytes)) ||
+            (err = yamlio_get_uint64(d, m, "rawbytes", UINT64_MAX, &p->rawbytes)) ||
+            (err = yamlio_get_uint64(d, m, "rows", UINT64_MAX, &p->rows)) ||
+            (err = yamlio_get_str(d, m, "checksum", &sum)))
+            return err;
+        bool ok = checksum_valid_hex(sum);
+        if (ok)
+            memcpy(p->checksum, sum, CHECKSUM_HEX_LEN + 1);
+        free(sum);
+        e->nparts = k + 1;
+        if (!ok || p->offset != end || p->rows > UINT64_MAX - rows)
+            return ERROR_NEW(ERR_FORMAT, "invalid part %zu of table \"%s\" in the table of "
+                                         "contents: %s",
+                             k, e->name, !ok ? "bad checksum" : p->offset != end ? "not where the "
+                                         "previous part ends" : "too many rows");
+        end = p->offset + p->filebytes;
+        rows += p->rows;
+    }
+    if (end != e->filebytes || rows != e->rowscopied)
+        return ERROR_NEW(ERR_FORMAT, "table \"%s\": its parts do not add up to its %s in the "
+                                     "table of contents",
+                         e->name, end != e->filebytes ? "filebytes" : "rowscopied");
+    return NULL;
+}
+
 static Error *read_segments(YamlDoc *d, YamlNode *item, TocDataEntry *e)
 {
     YamlNode *seq = NULL;
@@ -413,6 +482,8 @@ static Error *read_data_entry(YamlDoc *d, YamlNode *item, TocDataEntry *e)
             return err;
         e->has_offset = 1;
     }
+    if ((err = read_parts(d, item, e)))
+        return err;
     return read_segments(d, item, e);
 }
 

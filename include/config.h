@@ -9,7 +9,8 @@
 #include "util.h"
 
 /* The newest config format this code reads and writes. A set where
- * several tables share a data file (TOC key offset) is version 4; else a
+ * several tables share a data file (TOC key offset) or a table's file is
+ * in parts (parts) is version 4; else a
  * set in the packed data format is version 3, one in COPY's binary format
  * version 2, a csv set version 1: an older gprestore refuses a set whose
  * data files it would misread. */

@@ -15,6 +15,9 @@ void jobq_free(JobQueue *q);                  /* accepts NULL; items are not fre
 /* Append item (FIFO). Pushing to a closed queue is allowed and still queues. */
 void jobq_push(JobQueue *q, void *item);
 
+/* Put item first: the next pop takes it. */
+void jobq_push_front(JobQueue *q, void *item);
+
 /* Wait for an item. Returns NULL once the queue is closed and empty. */
 void *jobq_pop(JobQueue *q);
 

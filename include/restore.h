@@ -31,9 +31,10 @@ void pool_run(Pool *p, void **items, size_t n, PoolTaskFn fn, PoolDoneFn done, v
               const char *what, const unsigned long long *weights);
 /* The same where item i starts only once items waits_for[i][0..nwaits[i])
  * have finished (successfully or not); the graph must have no cycle. Items
- * start in the order of the array among those ready, an item that becomes
- * ready later after those already waiting. After a stop, items not yet
- * handed out are never run. */
+ * ready at the start run in the order of the array; an item that becomes
+ * ready later runs before those already waiting (items made ready by the
+ * same finish keep their order). After a stop, items not yet handed out
+ * are never run. */
 void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_for,
                     const size_t *nwaits, PoolTaskFn fn, PoolDoneFn done, void *ctx,
                     const char *what, const unsigned long long *weights);

@@ -45,6 +45,18 @@ typedef struct TocSegmentFile {
     char checksum[33];
 } TocSegmentFile;
 
+/* A large table's file is written in parts, each a stream that loads on
+ * its own (a zstd frame or gzip member; in binary and packed data with
+ * its own header and trailer), so that gprestore can load them on several
+ * connections at once. Ordered by offset; they cover the file. */
+typedef struct TocPart {
+    uint64_t offset;
+    uint64_t filebytes;
+    uint64_t rawbytes;
+    uint64_t rows;
+    char checksum[33];
+} TocPart;
+
 /* One table's data file. */
 typedef struct TocDataEntry {
     char *schema;
@@ -74,6 +86,10 @@ typedef struct TocDataEntry {
      * each segment's file is described here, ordered by content. */
     TocSegmentFile *segments;
     size_t nsegments;
+    /* ours, from formatversion 4 sets: the parts of the table's own file
+     * (nparts 0: one stream, loaded whole). */
+    TocPart *parts;
+    size_t nparts;
 } TocDataEntry;
 
 typedef struct Toc {

@@ -161,9 +161,12 @@ void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_
             error_free(it->err);
         }
         it->err = NULL;
+        /* What this item made ready goes first, in order: an index on a
+         * table just loaded is built while other tables load, instead of
+         * after all of them, alone at the end. */
         size_t m = depgraph_finish(graph, it->index, ready);
-        for (size_t k = 0; k < m && !stop; k++)
-            jobq_push(p->work, &pis[ready[k]]);
+        for (size_t k = m; k-- > 0 && !stop;)
+            jobq_push_front(p->work, &pis[ready[k]]);
         if (!stop)
             pushed += m;
         if (pushed == n || stop)

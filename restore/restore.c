@@ -260,10 +260,11 @@ static Error *check_data_entries(const RestoreState *s)
                                          "table of contents, which the %s data path does not "
                                          "write",
                              s->opts->timestamp, d->name, d->dataformat, s->config->datapath);
-        if (d->has_offset && (s->segments || s->server_side))
-            return ERROR_NEW(ERR_FORMAT, "backup %s: table \"%s\" has an offset in the table of "
+        if ((d->has_offset || d->nparts) && (s->segments || s->server_side))
+            return ERROR_NEW(ERR_FORMAT, "backup %s: table \"%s\" has %s in the table of "
                                          "contents, which the %s data path does not write",
-                             s->opts->timestamp, d->name, s->config->datapath);
+                             s->opts->timestamp, d->name, d->has_offset ? "an offset" : "parts",
+                             s->config->datapath);
         if (s->segments) {
             Error *se = check_segment_entry(s, d);
             if (se)
@@ -1204,10 +1205,62 @@ static Error *load_resized(Conn *c, const RestoreState *s, const TocDataEntry *d
     return e;
 }
 
+/* A table's data in the graph: the whole table, or one part of a table
+ * whose parts load on several connections at once (TocPart). */
+typedef struct PartGroup {
+    size_t left;             /* parts not finished yet */
+    bool failed;             /* a part failed: the others are emptied again */
+    uint64_t rows;           /* rows of the parts loaded */
+} PartGroup;
+
+typedef struct DataItem {
+    const TocDataEntry *d;
+    int part;                /* -1: the whole table */
+    PartGroup *group;        /* the table's parts, or NULL */
+} DataItem;
+
+/* COPY of the bytes [offset, offset + length) of the table's file (all of
+ * it when whole) into the table, their size and checksum checked at their
+ * end before COPY ends. */
+static Error *copy_range(Conn *c, const RestoreState *s, const TocDataEntry *d, const char *q,
+                         const char *path, bool whole, uint64_t offset, uint64_t length,
+                         const char *checksum, bool freeze, uint64_t *rows)
+{
+    LoadSource ls = {0};
+    ls.filebytes = length;
+    ls.checksum = checksum;
+    ls.path = path;
+    Error *e = whole ? codec_reader_open(path, s->codec, &ls.reader)
+                     : codec_reader_open_range(path, s->codec, offset, length, &ls.reader);
+    if (e)
+        return e;
+    DataFormat f = entry_format(s, d);
+    char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT %s%s)", q, d->attributestring,
+                          f == DATA_FORMAT_CSV ? "csv" : "binary", freeze ? ", FREEZE" : "");
+    if (f == DATA_FORMAT_PACKED) {
+        ls.unpack = pack_decoder_new(send_unpacked, &ls);
+        e = conn_copy_in_from(c, sql, produce_unpacked, &ls, rows);
+    } else {
+        e = conn_copy_in(c, sql, load_source, &ls, rows);
+    }
+    free(sql);
+    /* The binary form of a value does not fit the column it is loaded
+     * into: 22P03 invalid_binary_representation when it is too long,
+     * 08P01 ("insufficient data left in message") when too short. */
+    if (e && f != DATA_FORMAT_CSV &&
+        (strcmp(e->sqlstate, "22P03") == 0 || strcmp(e->sqlstate, "08P01") == 0))
+        e = error_hint(e, "the table's data is in binary format, which loads only into "
+                          "columns of the backup's types: let gprestore create the table, "
+                          "or take the backup with --data-format csv");
+    load_source_close(&ls);
+    return e;
+}
+
 static Error *load_table(Conn *c, void *item, void *ctx)
 {
     RestoreState *s = ((StatementCtx *)ctx)->s;
-    const TocDataEntry *d = item;
+    const DataItem *di = item;
+    const TocDataEntry *d = di->d;
     char *q = conn_quote_qualified(c, d->schema, d->name);
     if (!d->file || !*d->file || strchr(d->file, '/')) {
         Error *e = ERROR_NEW(ERR_FORMAT, "invalid data file name for table %s in the table of "
@@ -1216,17 +1269,8 @@ static Error *load_table(Conn *c, void *item, void *ctx)
         return e;
     }
     char *path = path_join(s->set_dir, d->file);
-    LoadSource ls = {0};
-    ls.filebytes = d->filebytes;
-    ls.checksum = d->checksum;
-    ls.path = path;
     bool local = !s->server_side && !s->segments;
-    Error *e = !local ? NULL
-               : d->has_offset
-                   ? codec_reader_open_range(path, s->codec, d->offset, d->filebytes, &ls.reader)
-                   : codec_reader_open(path, s->codec, &ls.reader);
-    if (!e)
-        e = conn_exec(c, local || s->resize ? "BEGIN" : "BEGIN; SAVEPOINT gprestore_copy");
+    Error *e = conn_exec(c, local || s->resize ? "BEGIN" : "BEGIN; SAVEPOINT gprestore_copy");
     /* When this restore created the table, it is empty: truncating it in
      * the loading transaction lets COPY write frozen rows (FREEZE), which
      * spares the server the hint-bit writes and the anti-wraparound vacuum
@@ -1235,6 +1279,10 @@ static Error *load_table(Conn *c, void *item, void *ctx)
      * rows and is left alone. Not on MPP clusters, whose append-optimized
      * tables take no FREEZE. */
     bool freeze = created_here(s, d->schema, d->name) && !cluster_is_mpp(&s->server);
+    /* A part shares the table with the others loading at the same time:
+     * a TRUNCATE would wait for them, and their rows are not frozen. */
+    if (di->part >= 0)
+        freeze = false;
     if (!e && freeze)
         e = conn_execf(c, "TRUNCATE ONLY %s", q);
     uint64_t rows = 0;
@@ -1245,25 +1293,23 @@ static Error *load_table(Conn *c, void *item, void *ctx)
             expected = d->segments[0].rows;
     } else if (!e && !local) {
         e = load_on_server(c, s, d, q, freeze, &rows);
-    } else if (!e) {
-        DataFormat f = entry_format(s, d);
-        char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT %s%s)", q, d->attributestring,
-                              f == DATA_FORMAT_CSV ? "csv" : "binary", freeze ? ", FREEZE" : "");
-        if (f == DATA_FORMAT_PACKED) {
-            ls.unpack = pack_decoder_new(send_unpacked, &ls);
-            e = conn_copy_in_from(c, sql, produce_unpacked, &ls, &rows);
-        } else {
-            e = conn_copy_in(c, sql, load_source, &ls, &rows);
+    } else if (!e && di->part >= 0) {
+        const TocPart *p = &d->parts[di->part];
+        e = copy_range(c, s, d, q, path, false, p->offset, p->filebytes, p->checksum, false,
+                       &rows);
+        expected = p->rows;
+    } else if (!e && d->nparts) {
+        /* All parts in this transaction, one COPY each. */
+        for (size_t k = 0; k < d->nparts && !e; k++) {
+            const TocPart *p = &d->parts[k];
+            uint64_t r = 0;
+            e = copy_range(c, s, d, q, path, false, p->offset, p->filebytes, p->checksum, freeze,
+                           &r);
+            rows += r;
         }
-        free(sql);
-        /* The binary form of a value does not fit the column it is loaded
-         * into: 22P03 invalid_binary_representation when it is too long,
-         * 08P01 ("insufficient data left in message") when too short. */
-        if (e && f != DATA_FORMAT_CSV &&
-            (strcmp(e->sqlstate, "22P03") == 0 || strcmp(e->sqlstate, "08P01") == 0))
-            e = error_hint(e, "the table's data is in binary format, which loads only into "
-                              "columns of the backup's types: let gprestore create the table, "
-                              "or take the backup with --data-format csv");
+    } else if (!e) {
+        e = copy_range(c, s, d, q, path, !d->has_offset, d->offset, d->filebytes, d->checksum,
+                       freeze, &rows);
     }
     /* The row count is checked before the commit: a short or damaged file
      * never leaves a partly loaded table behind. */
@@ -1275,12 +1321,35 @@ static Error *load_table(Conn *c, void *item, void *ctx)
         e = conn_exec(c, "COMMIT");
     if (e) {
         error_free(conn_exec(c, "ROLLBACK"));
-        error_prefix(e, "could not restore data of table %s", q);
+        if (di->part >= 0)
+            error_prefix(e, "could not restore part %d of %zu of the data of table %s",
+                         di->part + 1, d->nparts, q);
+        else
+            error_prefix(e, "could not restore data of table %s", q);
+    } else if (di->part >= 0) {
+        log_verbose("table %s, part %d of %zu: %llu rows", q, di->part + 1, d->nparts,
+                    (unsigned long long)rows);
     } else {
         log_verbose("table %s: %llu rows", q, (unsigned long long)rows);
     }
-    load_source_close(&ls);
     free(path);
+    free(q);
+    return e;
+}
+
+/* Once every part of a table is done: when one failed, the rows that the
+ * others committed are removed, so that the table is not left partly
+ * loaded. */
+static Error *finish_parts(Conn *c, void *item, void *ctx)
+{
+    (void)ctx;
+    const DataItem *di = item;
+    if (!di->group->failed)
+        return NULL;
+    char *q = conn_quote_qualified(c, di->d->schema, di->d->name);
+    Error *e = conn_execf(c, "TRUNCATE ONLY %s", q);
+    if (e)
+        error_prefix(e, "could not empty table %s after a part of its data failed to load", q);
     free(q);
     return e;
 }
@@ -1288,7 +1357,23 @@ static Error *load_table(Conn *c, void *item, void *ctx)
 static bool load_done(void *item, Error *err, void *ctx)
 {
     RestoreState *s = ((StatementCtx *)ctx)->s;
-    const TocDataEntry *d = item;
+    const DataItem *di = item;
+    const TocDataEntry *d = di->d;
+    if (di->group) {
+        /* A part: the table is counted once all its parts are in. */
+        di->group->left--;
+        if (err)
+            di->group->failed = true;
+        else
+            di->group->rows += d->parts[di->part].rows;
+        if (!err) {
+            if (!di->group->left && !di->group->failed) {
+                s->tables_restored++;
+                s->rows_restored += di->group->rows;
+            }
+            return true;
+        }
+    }
     if (!err) {
         s->tables_restored++;
         s->rows_restored += d->rowscopied;
@@ -1297,7 +1382,8 @@ static bool load_done(void *item, Error *err, void *ctx)
     if (s->opts->on_error_continue) {
         log_error(LOG_WARNING, err);
         char *n = filter_format_table_name(d->schema, d->name);
-        strlist_push(&s->error_tables_data, n);
+        if (!strlist_contains(&s->error_tables_data, n))
+            strlist_push(&s->error_tables_data, n);
         free(n);
         error_free(err);
         return true;
@@ -1385,11 +1471,12 @@ static const char *const matview_data_types[] = {"MATERIALIZED VIEW DATA", NULL}
  * rest of the first post-data phase waits for all the data. */
 static const char *const post_with_table_types[] = {"INDEX", "CONSTRAINT", NULL};
 
-enum { ITEM_DATA, ITEM_STATEMENT, ITEM_ALL_DATA };
+enum { ITEM_DATA, ITEM_STATEMENT, ITEM_ALL_DATA, ITEM_PARTS_DONE };
 
 typedef struct GraphItem {
     int kind;
-    void *ptr;               /* TocDataEntry (ITEM_DATA) or TocEntry (ITEM_STATEMENT) */
+    void *ptr;               /* DataItem (ITEM_DATA, ITEM_PARTS_DONE) or TocEntry
+                              * (ITEM_STATEMENT) */
 } GraphItem;
 
 static Error *graph_task(Conn *c, void *item, void *ctx)
@@ -1399,6 +1486,8 @@ static Error *graph_task(Conn *c, void *item, void *ctx)
         return load_table(c, g->ptr, ctx);
     if (g->kind == ITEM_STATEMENT)
         return run_statement(c, g->ptr, ctx);
+    if (g->kind == ITEM_PARTS_DONE)
+        return finish_parts(c, g->ptr, ctx);
     return NULL; /* ITEM_ALL_DATA: a milestone, nothing to run */
 }
 
@@ -1409,6 +1498,8 @@ static bool graph_done(void *item, Error *err, void *ctx)
         return load_done(g->ptr, err, ctx);
     if (g->kind == ITEM_STATEMENT)
         return statement_done(g->ptr, err, ctx);
+    if (g->kind == ITEM_PARTS_DONE && err)
+        return load_done(&(DataItem){((DataItem *)g->ptr)->d, -1, NULL}, err, ctx);
     error_free(err);
     return true;
 }
@@ -1440,6 +1531,46 @@ static size_t own_table_item(const TocEntry *e, const StrKeyIndex *by_table, siz
     return hit ? hit->index : all_data;
 }
 
+/* The data items of the kept tables dv[0, ndata) (*nitems of them), in
+ * dv's order (largest first): one per table, or one per part for a table
+ * written in parts that would otherwise hold up the end of the load
+ * (*nsplit of them, each with a PartGroup). A table is split when --jobs
+ * connections times its size exceeds what is left to load from it on:
+ * splitting every large table would cost more than it evens out, since
+ * parts are not frozen (no TRUNCATE in their transactions) and parts of
+ * one table loading at once contend for it. */
+static DataItem *plan_data_items(const RestoreState *s, TocDataEntry **dv, size_t ndata,
+                                 size_t *nsplit, size_t *nitems)
+{
+    bool can = s->opts->jobs > 1 && !s->server_side && !s->segments;
+    bool *split = xcalloc(ndata + 1, sizeof *split);
+    unsigned long long left = 0;
+    size_t n = 0;
+    *nsplit = 0;
+    for (size_t i = ndata; i-- > 0;) {
+        left += dv[i]->rawbytes;
+        split[i] = can && dv[i]->nparts > 1 &&
+                   (unsigned long long)dv[i]->rawbytes * (unsigned long long)s->opts->jobs > left;
+        n += split[i] ? dv[i]->nparts : 1;
+    }
+    DataItem *di = xcalloc(n + 1, sizeof *di);
+    size_t k = 0;
+    for (size_t i = 0; i < ndata; i++) {
+        if (!split[i]) {
+            di[k++] = (DataItem){dv[i], -1, NULL};
+            continue;
+        }
+        PartGroup *grp = xcalloc(1, sizeof *grp);
+        grp->left = dv[i]->nparts;
+        for (size_t p = 0; p < dv[i]->nparts; p++)
+            di[k++] = (DataItem){dv[i], (int)p, grp};
+        (*nsplit)++;
+    }
+    free(split);
+    *nitems = n;
+    return di;
+}
+
 /* The data of the kept tables (largest first, one transaction each) and,
  * with post, the post-data entries of the first post-data phase (all but
  * post_later_types): each waits for the entries it depends on (the TOC
@@ -1453,29 +1584,49 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
     TocDataEntry **dv = data ? kept_tables(s, &ndata) : xcalloc(1, sizeof *dv);
     TocSection sec = TOC_POSTDATA;
     size_t npost = post ? count_kept(s, post_later_types, true) : 0;
+    size_t nsplit = 0, nload = 0; /* nload: the data items before the PARTS_DONE ones */
+    DataItem *di = plan_data_items(s, dv, ndata, &nsplit, &nload);
+    size_t nitems = nload + nsplit;
     bool milestone = ndata && npost;
-    size_t n = ndata + milestone + npost;
+    size_t n = nitems + milestone + npost;
     GraphItem *g = xcalloc(n + 1, sizeof *g);
     void **items = xcalloc(n + 1, sizeof *items);
     size_t **waits = xcalloc(n + 1, sizeof *waits);
     size_t *nwaits = xcalloc(n + 1, sizeof *nwaits);
     unsigned long long *weights = xcalloc(n + 1, sizeof *weights);
-    /* The data items by table, to find an entry's table. */
+    /* The last data item of each table (the whole table, or its PARTS_DONE
+     * item), by table, to find an entry's table. */
     StrKeyIndex *by_table = xcalloc(ndata + 1, sizeof *by_table);
-    for (size_t i = 0; i < ndata; i++) {
-        g[i] = (GraphItem){ITEM_DATA, dv[i]};
-        weights[i] = dv[i]->rawbytes;
-        by_table[i].key = table_key(dv[i]->schema, dv[i]->name);
-        by_table[i].index = i;
+    size_t nt = 0, kdone = nload;
+    for (size_t i = 0; i < nload; i++) {
+        const TocDataEntry *d = di[i].d;
+        g[i] = (GraphItem){ITEM_DATA, &di[i]};
+        weights[i] = di[i].part >= 0 ? d->parts[di[i].part].rawbytes : d->rawbytes;
+        if (di[i].part > 0)
+            continue;
+        by_table[nt].key = table_key(d->schema, d->name);
+        by_table[nt].index = i;
+        if (di[i].part == 0) {
+            /* Its PARTS_DONE item waits for the table's parts, which
+             * plan_data_items put in the group's own array. */
+            size_t kd = kdone++;
+            g[kd] = (GraphItem){ITEM_PARTS_DONE, &di[i]};
+            waits[kd] = xcalloc(d->nparts, sizeof(size_t));
+            for (size_t j = 0; j < nload; j++)
+                if (di[j].group == di[i].group)
+                    waits[kd][nwaits[kd]++] = j;
+            by_table[nt].index = kd;
+        }
+        nt++;
     }
     qsort(by_table, ndata, sizeof *by_table, graph_key_order);
-    size_t all_data = ndata;
+    size_t all_data = nitems;
     if (milestone) {
         g[all_data] = (GraphItem){ITEM_ALL_DATA, NULL};
-        waits[all_data] = xcalloc(ndata, sizeof(size_t));
-        for (size_t i = 0; i < ndata; i++)
+        waits[all_data] = xcalloc(nitems + 1, sizeof(size_t));
+        for (size_t i = 0; i < nitems; i++)
             waits[all_data][i] = i;
-        nwaits[all_data] = ndata;
+        nwaits[all_data] = nitems;
     }
     uint32_t maxid = 0;
     for (size_t i = 0; i < s->toc->nentries[sec]; i++)
@@ -1483,7 +1634,7 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
             maxid = s->toc->entries[sec][i].dumpid;
     /* graph index + 1 of the entries of this run by dumpid; 0: not in it. */
     size_t *by_id = xcalloc((size_t)maxid + 1, sizeof *by_id);
-    size_t k = ndata + milestone;
+    size_t k = nitems + milestone;
     for (size_t i = 0; npost && i < s->toc->nentries[sec]; i++) {
         TocEntry *e = &s->toc->entries[sec][i];
         if (type_in(post_later_types, e->objecttype) || !entry_kept(&s->opts->filter, e))
@@ -1505,6 +1656,8 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
     free(by_id);
     for (size_t i = 0; i < n; i++)
         items[i] = &g[i];
+    if (nsplit)
+        log_info("loading %zu tables in parts on several connections", nsplit);
     if (ndata && npost)
         log_info("restoring data of %zu tables, and %zu post-data objects as their tables are "
                  "loaded", ndata, npost);
@@ -1528,6 +1681,10 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
     free(weights);
     free(items);
     free(g);
+    for (size_t i = 0; i < nload; i++)
+        if (di[i].part == 0)
+            free(di[i].group);
+    free(di);
     free(dv);
 }
 

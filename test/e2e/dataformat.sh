@@ -248,7 +248,7 @@ for entry in text.split("\ndataentries:")[1].split("\n- ")[1:]:
 PY
 )"
         [ -n "$len" ] || fail "$comp: table s77 has no offset in the TOC"
-        part=$(tail -c +$((off + 1)) "$set/$file" | head -c "$len" | case $comp in
+        part=$(dd if="$set/$file" iflag=skip_bytes,count_bytes skip="$off" count="$len" status=none | case $comp in
             zstd) zstd -q -dc ;;
             gzip) gzip -dc ;;
             none) cat ;;
@@ -259,6 +259,65 @@ PY
     done
 }
 
+# part_of TOC TABLE K: "offset filebytes rows" of part K (from 0) of TABLE.
+part_of() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read().split("\ndataentries:")[1]
+for entry in text.split("\n- ")[1:]:
+    if re.search(r"(?m)^  name: %s$" % re.escape(sys.argv[2]), entry):
+        parts = entry.split("\n  parts:")[1].split("\n  - ")[1:]
+        p = parts[int(sys.argv[3])]
+        get = lambda k: re.search(r"(?m)^\s*%s: (\d+)$" % k, p).group(1)
+        print(get("offset"), get("filebytes"), get("rows"))
+PY
+}
+
+# A large table's file is written in parts (GPBACKUP_PART_BYTES makes them
+# small here), each a stream that loads on its own. With --jobs 2 the
+# largest table, which would otherwise load alone at the end, loads in parts
+# on both connections; with --jobs 1 in one transaction, part after part.
+# In each data format the restored database equals the source, and the
+# second part, cut out of the file by hand, loads alone with psql.
+case_parts() {
+    local fmt=$1 dir ts set toc n off len rows
+    create_db "pt_src_$fmt"
+    q "pt_src_$fmt" "CREATE TABLE public.big AS
+        SELECT g AS id, md5(g::text) AS t, g * 1.5 AS n, now() - g * interval '1 second' AS ts,
+               ARRAY[g, g + 1] AS a, CASE WHEN g % 7 = 0 THEN NULL ELSE jsonb_build_object('k', g) END AS j
+        FROM generate_series(1, 20000) g;
+        ALTER TABLE public.big ADD PRIMARY KEY (id);
+        CREATE INDEX ON public.big (t);
+        CREATE TABLE public.small AS SELECT 1 AS x"
+    dir=$(new_backup_dir)
+    export GPBACKUP_PART_BYTES=200000
+    ts=$(do_backup backup --dbname "pt_src_$fmt" --backup-dir "$dir" --data-format "$fmt")
+    unset GPBACKUP_PART_BYTES
+    set=$(backup_set_dir "$dir" "$ts")
+    toc="$set/gpbackup_${ts}_toc.yaml"
+    n=$(grep -c '^  - offset: ' "$toc")
+    echo "$fmt: $n parts" >&2
+    [ "$n" -ge 3 ] || fail "$fmt: $n parts for a table of about 2 MB in parts of 200 kB"
+    do_restore restore2 --timestamp "$ts" --backup-dir "$dir" --redirect-db "pt_dst2_$fmt" --create-db --jobs 2
+    assert_grep "$CASE_DIR/restore2.log" "loading 1 tables in parts on several connections" "restore log"
+    compare_dbs "pt_src_$fmt" "pt_dst2_$fmt"
+    do_restore restore1 --timestamp "$ts" --backup-dir "$dir" --redirect-db "pt_dst1_$fmt" --create-db --jobs 1
+    assert_no_grep "$CASE_DIR/restore1.log" "in parts" "restore log with --jobs 1"
+    compare_dbs "pt_src_$fmt" "pt_dst1_$fmt"
+    read -r off len rows <<<"$(part_of "$toc" big 1)"
+    [ -n "$rows" ] && [ "$rows" -gt 0 ] || fail "$fmt: no second part of big"
+    create_db "pt_hand_$fmt"
+    q "pt_hand_$fmt" "CREATE TABLE big (id int, t text, n numeric, ts timestamptz, a int[], j jsonb)"
+    dd if="$set/gpbackup_-1_${ts}_$(q "pt_src_$fmt" "SELECT 'public.big'::regclass::oid").zst" of="$CASE_DIR/part.zst" \
+        iflag=skip_bytes,count_bytes skip="$off" count="$len" status=none
+    case $fmt in
+    packed) "$E2E_BIN/gpbackup_helper" --restore-file "$CASE_DIR/part.zst" --compression zstd --unpack ;;
+    *) zstd -q -dc "$CASE_DIR/part.zst" ;;
+    esac | psql -X -q -v ON_ERROR_STOP=1 -d "pt_hand_$fmt" -c "COPY big FROM STDIN WITH (FORMAT $([ "$fmt" = csv ] && echo csv || echo binary))" ||
+        fail "$fmt: the second part did not load alone"
+    assert_eq "$rows" "$(q "pt_hand_$fmt" "SELECT count(*) FROM big")" "$fmt: rows of the second part"
+}
+
 run_test packed_round_trip_jobs1 case_binary_round_trip 1 packed
 run_test packed_round_trip_jobs3 case_binary_round_trip 3 packed
 run_test binary_round_trip_jobs2 case_binary_round_trip 2 binary --data-format binary
@@ -266,4 +325,7 @@ run_test packed_by_hand case_packed_by_hand
 run_test csv_format case_csv_format
 run_test data_only_other_type case_data_only_other_type
 run_test shared_files case_shared_files
+run_test parts_packed case_parts packed
+run_test parts_binary case_parts binary
+run_test parts_csv case_parts csv
 finish

@@ -389,6 +389,65 @@ PY
     fi
 }
 
+# A table written in parts (GPBACKUP_PART_BYTES), csv and uncompressed: a
+# digit changed in its second part (re-signed) fails that part's load with
+# --jobs 2, naming the part; with --on-error-continue the parts that did
+# load are removed again, so the table is empty rather than partly loaded.
+# Parts that do not follow each other in the TOC are refused before
+# anything is created.
+test_parts_damaged() {
+    local how=$1 dir ts set toc db
+    create_db "h_pt_src_$how"
+    q "h_pt_src_$how" "CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g;
+        CREATE TABLE public.small AS SELECT 1 AS x"
+    dir=$(new_backup_dir)
+    export GPBACKUP_PART_BYTES=100000
+    ts=$(do_backup backup --dbname "h_pt_src_$how" --backup-dir "$dir" --data-format csv --no-compression)
+    unset GPBACKUP_PART_BYTES
+    set=$(backup_set_dir "$dir" "$ts")
+    toc="$set/gpbackup_${ts}_toc.yaml"
+    [ "$(grep -c '^  - offset: ' "$toc")" -ge 3 ] || fail "big was not written in parts"
+    db="h_pt_dst_$how"
+    case $how in
+    gap)
+        set_key "$toc" offset 1 1
+        resign "$set" "$ts"
+        expect_exit 2 gprestore --timestamp "$ts" --backup-dir "$dir" --redirect-db "$db" --create-db --jobs 2
+        assert_grep "$CASE_DIR/last.err" 'invalid part 1 of table "big" in the table of contents: not where the previous part ends'
+        ! db_exists "$db" || fail "gprestore created database $db from a hostile set"
+        return
+        ;;
+    esac
+    # The whole file's checksum in the TOC follows the change (as the
+    # manifest's does when re-signed): only the part's own can tell.
+    python3 - "$set/gpbackup_-1_${ts}_$(q "h_pt_src_$how" "SELECT 'public.big'::regclass::oid")" "$toc" <<PY
+$XXH_PY
+import re, sys
+toc = open(sys.argv[2]).read()
+second = int(re.findall(r"(?m)^  - offset: (\\d+)$", toc)[1])
+data = bytearray(open(sys.argv[1], "rb").read())
+before = xxh128(bytes(data))
+at = data.index(b"\\n", second) + 2
+data[at] = ord("7") if data[at] != ord("7") else ord("8")
+open(sys.argv[1], "wb").write(data)
+assert toc.count(before) == 1
+open(sys.argv[2], "w").write(toc.replace(before, xxh128(bytes(data))))
+PY
+    resign "$set" "$ts"
+    case $how in
+    stop)
+        expect_exit 2 gprestore --timestamp "$ts" --backup-dir "$dir" --redirect-db "$db" --create-db --jobs 2
+        assert_grep "$CASE_DIR/last.err" 'could not restore part 2 of [0-9]+ of the data of table "public"."big": data file ".*" is damaged: its checksum differs'
+        ;;
+    continue)
+        expect_exit 1 gprestore --timestamp "$ts" --backup-dir "$dir" --redirect-db "$db" --create-db --jobs 2 --on-error-continue
+        assert_grep "$CASE_DIR/last.err" 'could not restore part 2 of [0-9]+ of the data of table "public"."big"'
+        assert_eq 0 "$(q "$db" 'SELECT count(*) FROM public.big')" "rows of big after a failed part"
+        assert_eq 1 "$(q "$db" 'SELECT count(*) FROM public.small')" "rows of small"
+        ;;
+    esac
+}
+
 # --- secrets -----------------------------------------------------------------
 
 test_password_not_written() {
@@ -458,5 +517,8 @@ run_test packed_long_field test_packed_damaged long_field 'packed data ends befo
 run_test shared_offset_past_end test_shared_file offset_past_end 'data file ".*": the table of contents and the manifest disagree'
 run_test shared_offset_server_side test_shared_file server_side 'has an offset in the table of contents, which the server-side data path does not write'
 run_test shared_damaged_part test_shared_file damaged_part 'data file ".*gpbackup_-1_[0-9]+_[0-9]+" is damaged: its checksum differs'
+run_test parts_damaged_stop test_parts_damaged stop
+run_test parts_damaged_continue test_parts_damaged continue
+run_test parts_gap test_parts_damaged gap
 run_test password_not_written test_password_not_written
 finish
