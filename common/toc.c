@@ -342,7 +342,6 @@ static Error *read_entry(YamlDoc *d, YamlNode *item, const char *section_key, To
     return NULL;
 }
 
-/* The optional per-segment list of an MPP set: contents 0..n-1 in order. */
 /* The parts must follow each other from offset 0 to the end of the file
  * and add up to the table's rows: a part's range is then always inside
  * the file the manifest describes. */
@@ -391,6 +390,7 @@ static Error *read_parts(YamlDoc *d, YamlNode *item, TocDataEntry *e)
     return NULL;
 }
 
+/* The optional per-segment list of an MPP set: contents 0..n-1 in order. */
 static Error *read_segments(YamlDoc *d, YamlNode *item, TocDataEntry *e)
 {
     YamlNode *seq = NULL;

@@ -81,6 +81,146 @@ static void test_growth_with_wrapped_ring(void **state)
     jobq_free(q);
 }
 
+/* push_front: the next pop takes the item; fronts come out last-in first
+ * out, before everything pushed at the back, which keeps its order. */
+static void test_push_front_order(void **state)
+{
+    JobQueue *q = jobq_new();
+    /* On an empty queue. */
+    jobq_push_front(q, ITEM(5));
+    assert_int_equal(jobq_len(q), 1);
+    assert_int_equal(ID(jobq_pop(q)), 5);
+    assert_null(jobq_try_pop(q));
+
+    for (size_t i = 1; i <= 4; i++)
+        jobq_push(q, ITEM(i));
+    jobq_push_front(q, ITEM(100));
+    assert_int_equal(jobq_len(q), 5);
+    assert_int_equal(ID(jobq_pop(q)), 100);
+    jobq_push_front(q, ITEM(101));
+    jobq_push_front(q, ITEM(102));
+    jobq_push(q, ITEM(5));
+    jobq_push_front(q, ITEM(103));
+    assert_int_equal(jobq_len(q), 8);
+    static const size_t want[] = {103, 102, 101, 1, 2, 3, 4, 5};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_int_equal(ID(jobq_pop(q)), want[i]);
+    assert_int_equal(jobq_len(q), 0);
+    assert_null(jobq_try_pop(q));
+
+    /* Every kind of pop takes the front. */
+    jobq_push(q, ITEM(1));
+    jobq_push_front(q, ITEM(2));
+    assert_int_equal(ID(jobq_try_pop(q)), 2);
+    jobq_push_front(q, ITEM(3));
+    assert_int_equal(ID(jobq_pop_timeout(q, 1000)), 3);
+    assert_int_equal(ID(jobq_pop(q)), 1);
+    assert_null(jobq_try_pop(q));
+
+    /* A closed queue still takes fronts and drains them first. */
+    jobq_push(q, ITEM(8));
+    jobq_close(q);
+    jobq_push_front(q, ITEM(9));
+    assert_int_equal(ID(jobq_pop(q)), 9);
+    assert_int_equal(ID(jobq_pop(q)), 8);
+    assert_null(jobq_pop(q));
+    jobq_free(q);
+}
+
+/* A model of the queue: a plain array with room on both sides. */
+typedef struct Model {
+    size_t *items;
+    size_t first, end; /* items[first, end) */
+} Model;
+
+static void check_drain(JobQueue *q, Model *m)
+{
+    assert_int_equal(jobq_len(q), m->end - m->first);
+    while (m->first < m->end)
+        assert_int_equal(ID(jobq_pop(q)), m->items[m->first++]);
+    assert_int_equal(jobq_len(q), 0);
+    assert_null(jobq_try_pop(q));
+}
+
+/* push_front at every position of the head in the ring (at index 0 it
+ * must wrap to the end), and growth with fronts in the ring: pushes and
+ * fronts beyond the initial capacity, at odd heads. */
+static void test_push_front_wrap_and_growth(void **state)
+{
+    enum { ROOM = 20000 };
+    Model m = {.items = xcalloc(2 * ROOM, sizeof(size_t)), .first = ROOM, .end = ROOM};
+    size_t next = 1;
+    /* The head at every index of the initial ring (16 slots), then a front
+     * (the head moves back, wrapping at 0), then enough to grow. */
+    for (size_t shift = 0; shift < 40; shift++) {
+        JobQueue *q = jobq_new();
+        m.first = m.end = ROOM;
+        for (size_t i = 0; i < shift; i++) {
+            jobq_push(q, ITEM(next));
+            assert_int_equal(ID(jobq_pop(q)), next);
+            next++;
+        }
+        for (size_t i = 0; i < 3; i++) {
+            jobq_push(q, ITEM(next));
+            m.items[m.end++] = next++;
+        }
+        jobq_push_front(q, ITEM(next));
+        m.items[--m.first] = next++;
+        jobq_push_front(q, ITEM(next));
+        m.items[--m.first] = next++;
+        /* Past 16 and past 32 items, fronts and backs interleaved. */
+        for (size_t i = 0; i < 20 + shift; i++) {
+            if (i % 3 == 0) {
+                jobq_push(q, ITEM(next));
+                m.items[m.end++] = next++;
+            } else {
+                jobq_push_front(q, ITEM(next));
+                m.items[--m.first] = next++;
+            }
+        }
+        /* Take a few, then put more in front: the head wraps in the grown
+         * ring too. */
+        for (size_t i = 0; i < 5; i++)
+            assert_int_equal(ID(jobq_pop(q)), m.items[m.first++]);
+        for (size_t i = 0; i < 10; i++) {
+            jobq_push_front(q, ITEM(next));
+            m.items[--m.first] = next++;
+        }
+        check_drain(q, &m);
+        jobq_free(q);
+    }
+
+    /* Only fronts, far beyond the initial capacity: LIFO. */
+    JobQueue *q = jobq_new();
+    m.first = m.end = ROOM;
+    for (size_t i = 0; i < 5000; i++) {
+        jobq_push_front(q, ITEM(next));
+        m.items[--m.first] = next++;
+    }
+    check_drain(q, &m);
+
+    /* Long-running mix on one queue: the head goes round the ring many
+     * times in both directions while the queue grows. */
+    m.first = m.end = ROOM;
+    for (size_t round = 0; round < 200; round++) {
+        for (size_t i = 0; i < (round % 7) + 3; i++) {
+            if ((i + round) % 2) {
+                jobq_push(q, ITEM(next));
+                m.items[m.end++] = next++;
+            } else {
+                jobq_push_front(q, ITEM(next));
+                m.items[--m.first] = next++;
+            }
+        }
+        for (size_t i = 0; i < (round % 5) + 1 && m.first < m.end; i++)
+            assert_int_equal(ID(jobq_pop(q)), m.items[m.first++]);
+        assert_int_equal(jobq_len(q), m.end - m.first);
+    }
+    check_drain(q, &m);
+    jobq_free(q);
+    free(m.items);
+}
+
 static void test_closed_queue(void **state)
 {
     JobQueue *q = jobq_new();
@@ -257,6 +397,44 @@ static void test_pop_timeout_woken_by_close(void **state)
     jobq_free(q);
 }
 
+/* A waiter blocked in jobq_pop (or jobq_pop_timeout) is woken by
+ * push_front too, and gets that item. A waiter that is not woken fails the
+ * test instead of hanging it. */
+static void test_push_front_wakes_waiter(void **state)
+{
+    JobQueue *q = jobq_new();
+    atomic_int done = 0;
+    Waiter w = {.q = q, .timed = false, .done = &done, .got = NULL};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, wait_and_count, &w), 0);
+    struct timespec pause = {0, 50 * 1000000L};
+    nanosleep(&pause, NULL);
+    assert_int_equal(atomic_load(&done), 0);
+    jobq_push_front(q, ITEM(43));
+    double deadline = now_monotonic() + 10.0;
+    while (atomic_load(&done) < 1 && now_monotonic() < deadline) {
+        struct timespec tick = {0, 10 * 1000000L};
+        nanosleep(&tick, NULL);
+    }
+    if (atomic_load(&done) < 1)
+        /* Still blocked: leave it and the queue alone. */
+        fail_msg("push_front did not wake a waiter in jobq_pop");
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(ID(w.got), 43);
+    assert_int_equal(jobq_len(q), 0);
+
+    TimedPop tp = {.q = q, .timeout_ms = 20000};
+    assert_int_equal(pthread_create(&t, NULL, timed_pop, &tp), 0);
+    pause.tv_nsec = 100 * 1000000L;
+    nanosleep(&pause, NULL);
+    jobq_push_front(q, ITEM(44));
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(ID(tp.got), 44);
+    assert_true(tp.elapsed < 10.0);
+    assert_int_equal(jobq_len(q), 0);
+    jobq_free(q);
+}
+
 #define PRODUCERS 4
 #define CONSUMERS 4
 #define PER_PRODUCER 25000
@@ -359,6 +537,8 @@ int main(void)
         cmocka_unit_test(test_fifo_order),
         cmocka_unit_test(test_try_pop),
         cmocka_unit_test(test_growth_with_wrapped_ring),
+        cmocka_unit_test(test_push_front_order),
+        cmocka_unit_test(test_push_front_wrap_and_growth),
         cmocka_unit_test(test_closed_queue),
         cmocka_unit_test(test_close_wakes_waiter),
         cmocka_unit_test(test_close_wakes_all_waiters),
@@ -366,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_pop_timeout_expires),
         cmocka_unit_test(test_pop_timeout_woken_by_push),
         cmocka_unit_test(test_pop_timeout_woken_by_close),
+        cmocka_unit_test(test_push_front_wakes_waiter),
         cmocka_unit_test(test_producers_consumers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

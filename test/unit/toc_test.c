@@ -103,8 +103,31 @@ static Toc *sample_toc(void)
             d.has_offset = 1;
             d.offset = i == 2 ? (uint64_t)INT64_MAX : i == 5 ? 0 : i * 4099;
         }
+        /* Some tables' own files are written in parts (0.5): they cover
+         * filebytes from 0 and add up to rowscopied. */
+        TocPart parts[3];
+        if (i == 6 || i == 9) {
+            size_t np = i == 6 ? 3 : 2;
+            uint64_t at = 0, rows = 0;
+            for (size_t k = 0; k < np; k++) {
+                parts[k] = (TocPart){
+                    .offset = at,
+                    .filebytes = k + 1 < np ? i + k : d.filebytes - at,
+                    .rawbytes = k == 0 ? UINT64_MAX : i * 100 + k,
+                    .rows = k + 1 < np ? i * 1000 + k : d.rowscopied - rows,
+                };
+                snprintf(parts[k].checksum, sizeof parts[k].checksum, "%032zx",
+                         (i * 10 + k) * 0x9e3779b9u);
+                at += parts[k].filebytes;
+                rows += parts[k].rows;
+            }
+            d.parts = parts;
+            d.nparts = np;
+        }
         TocDataEntry *stored = toc_add_data(toc, &d);
         assert_ptr_not_equal(stored->schema, d.schema); /* copied */
+        if (d.nparts)
+            assert_ptr_not_equal(stored->parts, d.parts);
     }
     return toc;
 }
@@ -166,6 +189,17 @@ static void assert_toc_equal(const Toc *a, const Toc *b)
             assert_true(p->rows == r->rows);
             assert_true(p->rawbytes == r->rawbytes);
             assert_true(p->filebytes == r->filebytes);
+            assert_string_equal(p->checksum, r->checksum);
+        }
+        assert_int_equal(x->nparts, y->nparts);
+        if (!x->nparts)
+            assert_null(y->parts);
+        for (size_t k = 0; k < x->nparts; k++) {
+            const TocPart *p = &x->parts[k], *r = &y->parts[k];
+            assert_true(p->offset == r->offset);
+            assert_true(p->filebytes == r->filebytes);
+            assert_true(p->rawbytes == r->rawbytes);
+            assert_true(p->rows == r->rows);
             assert_string_equal(p->checksum, r->checksum);
         }
     }
@@ -797,6 +831,312 @@ static void test_offset_rejected(void **state)
                  ERR_FORMAT, "duplicate key \"offset\"");
 }
 
+/* ---- Large tables: a file written in parts ------------------------------ */
+
+/* A TOC with a data entry of 3 parts (at the extremes a part may have: an
+ * offset of INT64_MAX, rawbytes and rows up to UINT64_MAX) between two
+ * entries without parts. */
+static Toc *parts_toc(void)
+{
+    Toc *toc = toc_new();
+    TocDataEntry plain = {.schema = (char *)(uintptr_t)"public", .name = (char *)(uintptr_t)"plain",
+                          .oid = 16390, .attributestring = (char *)(uintptr_t)"(a)",
+                          .rowscopied = 5, .partitionroot = (char *)(uintptr_t)"",
+                          .file = (char *)(uintptr_t)"gpbackup_-1_20240102010000_16390.zst",
+                          .rawbytes = 10, .filebytes = 9,
+                          .checksum = "ffffffffffffffffffffffffffffffff"};
+    toc_add_data(toc, &plain);
+    TocPart parts[3] = {
+        {.offset = 0, .filebytes = 100, .rawbytes = 1000, .rows = 7,
+         .checksum = "0123456789abcdef0123456789abcdef"},
+        {.offset = 100, .filebytes = (uint64_t)INT64_MAX - 100, .rawbytes = UINT64_MAX,
+         .rows = UINT64_MAX - 7 - 11, .checksum = "11111111111111111111111111111111"},
+        {.offset = (uint64_t)INT64_MAX, .filebytes = 5, .rawbytes = 0, .rows = 11,
+         .checksum = "fedcba9876543210fedcba9876543210"},
+    };
+    TocDataEntry big = {.schema = (char *)(uintptr_t)"public", .name = (char *)(uintptr_t)"big",
+                        .oid = 16391, .attributestring = (char *)(uintptr_t)"(\"a\",\"b\")",
+                        .rowscopied = UINT64_MAX, .partitionroot = (char *)(uintptr_t)"",
+                        .file = (char *)(uintptr_t)"gpbackup_-1_20240102010000_16391.zst",
+                        .rawbytes = 12345, .filebytes = (uint64_t)INT64_MAX + 5,
+                        .checksum = "abcdefabcdefabcdefabcdefabcdefab",
+                        .dataformat = (char *)(uintptr_t)"binary",
+                        .parts = parts, .nparts = 3};
+    TocDataEntry *stored = toc_add_data(toc, &big);
+    /* The parts were copied, not borrowed. */
+    assert_ptr_not_equal(stored->parts, parts);
+    memset(parts, 0x55, sizeof parts);
+    assert_int_equal(stored->nparts, 3);
+    assert_true(stored->parts[1].offset == 100);
+    assert_string_equal(stored->parts[2].checksum, "fedcba9876543210fedcba9876543210");
+    TocDataEntry after = plain;
+    after.name = (char *)(uintptr_t)"after";
+    after.oid = 16392;
+    toc_add_data(toc, &after);
+    return toc;
+}
+
+static void test_parts_round_trip(void **state)
+{
+    (void)state;
+    Toc *toc = parts_toc(), *back = NULL;
+    assert_int_equal(toc->data[0].nparts, 0);
+    assert_null(toc->data[0].parts);
+    char *text;
+    size_t len;
+    expect_ok(toc_to_yaml(toc, &text, &len));
+    assert_int_equal(len, strlen(text));
+    /* The parts, in order, after the entry's own keys; each with every key. */
+    assert_non_null(strstr(text,
+                           "  filebytes: 9223372036854775812\n"
+                           "  checksum: abcdefabcdefabcdefabcdefabcdefab\n"
+                           "  dataformat: binary\n"
+                           "  parts:\n"
+                           "  - offset: 0\n"
+                           "    filebytes: 100\n"
+                           "    rawbytes: 1000\n"
+                           "    rows: 7\n"
+                           "    checksum: \"0123456789abcdef0123456789abcdef\"\n"
+                           "  - offset: 100\n"
+                           "    filebytes: 9223372036854775707\n"
+                           "    rawbytes: 18446744073709551615\n"
+                           "    rows: 18446744073709551597\n"
+                           "    checksum: \"11111111111111111111111111111111\"\n"
+                           "  - offset: 9223372036854775807\n"
+                           "    filebytes: 5\n"
+                           "    rawbytes: 0\n"
+                           "    rows: 11\n"
+                           "    checksum: fedcba9876543210fedcba9876543210\n"
+                           "- schema: public\n"
+                           "  name: after\n"));
+    /* Entries without parts have no parts key. */
+    const char *big = strstr(text, "  name: big\n");
+    assert_non_null(big);
+    char *first = xstrndup(text, (size_t)(big - text));
+    assert_null(strstr(first, "parts"));
+    free(first);
+    const char *after = strstr(text, "  name: after\n");
+    assert_non_null(after);
+    assert_null(strstr(after, "parts"));
+    assert_null(strstr(after, "offset"));
+    assert_non_null(strstr(text, "parts:"));
+    assert_null(strstr(strstr(text, "parts:") + 1, "parts:"));
+
+    expect_ok(toc_from_yaml(text, len, &back));
+    assert_toc_equal(toc, back);
+    assert_int_equal(back->data[0].nparts, 0);
+    assert_null(back->data[0].parts);
+    assert_int_equal(back->data[2].nparts, 0);
+    assert_null(back->data[2].parts);
+    const TocDataEntry *e = &back->data[1];
+    assert_int_equal(e->nparts, 3);
+    assert_int_equal(e->has_offset, 0);
+    assert_true(e->parts[0].offset == 0);
+    assert_true(e->parts[0].filebytes == 100);
+    assert_true(e->parts[0].rawbytes == 1000);
+    assert_true(e->parts[0].rows == 7);
+    assert_string_equal(e->parts[0].checksum, "0123456789abcdef0123456789abcdef");
+    assert_true(e->parts[1].offset == 100);
+    assert_true(e->parts[1].filebytes == (uint64_t)INT64_MAX - 100);
+    assert_true(e->parts[1].rawbytes == UINT64_MAX);
+    assert_true(e->parts[1].rows == UINT64_MAX - 18);
+    assert_string_equal(e->parts[1].checksum, "11111111111111111111111111111111");
+    assert_true(e->parts[2].offset == (uint64_t)INT64_MAX);
+    assert_true(e->parts[2].filebytes == 5);
+    assert_true(e->parts[2].rawbytes == 0);
+    assert_true(e->parts[2].rows == 11);
+    assert_string_equal(e->parts[2].checksum, "fedcba9876543210fedcba9876543210");
+    assert_true(e->filebytes == (uint64_t)INT64_MAX + 5);
+    assert_true(e->rowscopied == UINT64_MAX);
+
+    /* Writing what was read gives the same text. */
+    char *again;
+    expect_ok(toc_to_yaml(back, &again, NULL));
+    assert_string_equal(text, again);
+    free(again);
+    free(text);
+    toc_free(back);
+
+    /* Through a file too. */
+    char dir[] = "/tmp/toc_test_parts.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/gpbackup_20240102010000_toc.yaml", dir);
+    expect_ok(toc_write(toc, path));
+    expect_ok(toc_read(path, &back));
+    assert_toc_equal(toc, back);
+    toc_free(back);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    toc_free(toc);
+}
+
+/* A data entry "tbl" of 40 file bytes and 6 rows, followed by the given
+ * keys (a parts list, an offset). */
+static Error *parse_parts(const char *extra_yaml)
+{
+    char *text = xasprintf("%s"
+                           "dataentries:\n"
+                           "- schema: s\n"
+                           "  name: tbl\n"
+                           "  oid: 1\n"
+                           "  attributestring: (a)\n"
+                           "  rowscopied: 6\n"
+                           "  partitionroot: \"\"\n"
+                           "  isreplicated: false\n"
+                           "  distbyenum: false\n"
+                           "  file: gpbackup_-1_20240102010000_1.zst\n"
+                           "  rawbytes: 30\n"
+                           "  filebytes: 40\n"
+                           "  checksum: \"00000000000000000000000000000000\"\n"
+                           "%s",
+                           valid_head, extra_yaml);
+    Error *err = parse_text(text);
+    free(text);
+    return err;
+}
+
+#define PART(offset, filebytes, rows, sum)                                                  \
+    "  - offset: " #offset "\n    filebytes: " #filebytes "\n    rawbytes: 10\n"            \
+    "    rows: " #rows "\n    checksum: \"" sum "\"\n"
+/* The reference: 0+10, 10+10, 20+20 = 40 bytes; 1 + 2 + 3 = 6 rows. */
+#define PARTS_OK "  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1) PART(20, 20, 3, SUM2)
+
+static void test_parts_rejected(void **state)
+{
+    (void)state;
+    expect_ok(parse_parts(PARTS_OK));
+    expect_ok(parse_parts("  parts:\n" PART(0, 30, 5, SUM0) PART(30, 10, 1, SUM1)));
+    /* Empty parts and parts of no rows are allowed if everything adds up. */
+    expect_ok(parse_parts("  parts:\n" PART(0, 0, 0, SUM0) PART(0, 40, 6, SUM1)
+                              PART(40, 0, 0, SUM2)));
+
+    /* Fewer than 2 parts: one stream has no parts key. */
+    expect_error(parse_parts("  parts:\n" PART(0, 40, 6, SUM0)), ERR_FORMAT,
+                 "table \"tbl\" lists 1 parts in the table of contents");
+    expect_error(parse_parts("  parts: []\n"), ERR_FORMAT,
+                 "table \"tbl\" lists 0 parts in the table of contents");
+    /* Parts of a shared file's stream: never both. */
+    expect_error(parse_parts("  offset: 0\n" PARTS_OK), ERR_FORMAT,
+                 "table \"tbl\" lists 3 parts and an offset in the table of contents");
+    expect_error(parse_parts(PARTS_OK "  offset: 100\n"), ERR_FORMAT,
+                 "table \"tbl\" lists 3 parts and an offset in the table of contents");
+    expect_error(parse_parts("  offset: 0\n  parts:\n" PART(0, 40, 6, SUM0)), ERR_FORMAT,
+                 "table \"tbl\" lists 1 parts and an offset in the table of contents");
+
+    /* Not following each other: a gap, an overlap, not starting at 0,
+     * out of order. */
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(11, 10, 2, SUM1)
+                                 PART(21, 19, 3, SUM2)),
+                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                             "not where the previous part ends");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(19, 21, 3, SUM2)),
+                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
+                             "not where the previous part ends");
+    expect_error(parse_parts("  parts:\n" PART(1, 9, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(20, 20, 3, SUM2)),
+                 ERR_FORMAT, "invalid part 0 of table \"tbl\" in the table of contents: "
+                             "not where the previous part ends");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(20, 20, 3, SUM2)
+                                 PART(10, 10, 2, SUM1)),
+                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                             "not where the previous part ends");
+
+    /* Bad checksums: upper case, short, long, not hex, empty. */
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(20, 20, 3, "FEDCBA9876543210FEDCBA9876543210")),
+                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
+                             "bad checksum");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, "0123") PART(10, 10, 2, SUM1)
+                                 PART(20, 20, 3, SUM2)),
+                 ERR_FORMAT, "invalid part 0 of table \"tbl\" in the table of contents: "
+                             "bad checksum");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1 "0")
+                                 PART(20, 20, 3, SUM2)),
+                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                             "bad checksum");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0)
+                                 PART(10, 10, 2, "g123456789abcdef0123456789abcdef")
+                                 PART(20, 20, 3, SUM2)),
+                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                             "bad checksum");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, "")
+                                 PART(20, 20, 3, SUM2)),
+                 ERR_FORMAT, "bad checksum");
+
+    /* Ending before or after the file's end. */
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(20, 19, 3, SUM2)),
+                 ERR_FORMAT, "table \"tbl\": its parts do not add up to its filebytes in the "
+                             "table of contents");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(20, 21, 3, SUM2)),
+                 ERR_FORMAT, "table \"tbl\": its parts do not add up to its filebytes in the "
+                             "table of contents");
+    /* Rows that do not add up to rowscopied, either way. */
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(20, 20, 4, SUM2)),
+                 ERR_FORMAT, "table \"tbl\": its parts do not add up to its rowscopied in the "
+                             "table of contents");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(20, 20, 2, SUM2)),
+                 ERR_FORMAT, "table \"tbl\": its parts do not add up to its rowscopied in the "
+                             "table of contents");
+    /* Rows whose sum overflows (and would wrap round to rowscopied 6). */
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 18446744073709551615, SUM0)
+                                 PART(10, 10, 7, SUM1) PART(20, 20, 0, SUM2)),
+                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                             "too many rows");
+
+    /* Offsets and sizes past INT64_MAX (no file is that long). */
+    Error *err = parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
+                                 PART(9223372036854775808, 20, 3, SUM2));
+    assert_non_null(err);
+    assert_non_null(err->detail);
+    assert_non_null(strstr(err->detail, "9223372036854775807"));
+    expect_error(err, ERR_FORMAT, "value for key \"offset\" at line 35 of table of contents is "
+                                  "out of range: \"9223372036854775808\"");
+    expect_error(parse_parts("  parts:\n" PART(0, 9223372036854775808, 1, SUM0)
+                                 PART(10, 10, 2, SUM1) PART(20, 20, 3, SUM2)),
+                 ERR_FORMAT, "value for key \"filebytes\" at line 26 of table of contents is "
+                             "out of range");
+
+    /* Wrong types and missing keys. */
+    expect_error(parse_parts("  parts: {a: b}\n"), ERR_FORMAT, "invalid value for key \"parts\"");
+    expect_error(parse_parts("  parts: [1, 2]\n"), ERR_FORMAT, "expected a mapping");
+    expect_error(parse_parts("  parts: 3\n"), ERR_FORMAT, "invalid value for key \"parts\"");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, -2, SUM1)
+                                 PART(20, 20, 3, SUM2)),
+                 ERR_FORMAT, "invalid value for key \"rows\"");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0)
+                             "  - offset: 10\n    filebytes: 30\n    rawbytes: 1\n"
+                             "    checksum: \"" SUM1 "\"\n"),
+                 ERR_FORMAT, "missing key \"rows\"");
+    expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0)
+                             "  - offset: 10\n    filebytes: 30\n    rawbytes: 1\n    rows: 5\n"),
+                 ERR_FORMAT, "missing key \"checksum\"");
+}
+
+/* At most a million parts: the count is checked before any is read. */
+static void test_parts_too_many(void **state)
+{
+    (void)state;
+    const size_t n = 1000001;
+    char *list = xmalloc(16 + 2 * n + 2);
+    char *p = list;
+    p += sprintf(p, "  parts: [");
+    for (size_t i = 0; i < n; i++) {
+        *p++ = '0';
+        *p++ = i + 1 < n ? ',' : ']';
+    }
+    *p++ = '\n';
+    *p = '\0';
+    expect_error(parse_parts(list), ERR_FORMAT,
+                 "table \"tbl\" lists 1000001 parts in the table of contents");
+    free(list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +1154,9 @@ int main(void)
         cmocka_unit_test(test_segments_rejected),
         cmocka_unit_test(test_offset_round_trip),
         cmocka_unit_test(test_offset_rejected),
+        cmocka_unit_test(test_parts_round_trip),
+        cmocka_unit_test(test_parts_rejected),
+        cmocka_unit_test(test_parts_too_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
