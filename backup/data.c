@@ -205,7 +205,7 @@ static uint64_t part_limit(void)
 {
     const char *v = getenv("GPBACKUP_PART_BYTES");
     char *end = NULL;
-    unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+    unsigned long long n = v && *v >= '1' && *v <= '9' ? strtoull(v, &end, 10) : 0;
     return n > 0 && end && !*end ? (uint64_t)n : PART_BYTES;
 }
 

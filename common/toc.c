@@ -378,7 +378,7 @@ static Error *read_parts(YamlDoc *d, YamlNode *item, TocDataEntry *e)
         if (!ok || p->offset != end || p->rows > UINT64_MAX - rows)
             return ERROR_NEW(ERR_FORMAT, "invalid part %zu of table \"%s\" in the table of "
                                          "contents: %s",
-                             k, e->name, !ok ? "bad checksum" : p->offset != end ? "not where the "
+                             k + 1, e->name, !ok ? "bad checksum" : p->offset != end ? "not where the "
                                          "previous part ends" : "too many rows");
         end = p->offset + p->filebytes;
         rows += p->rows;

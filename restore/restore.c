@@ -1549,7 +1549,10 @@ static DataItem *plan_data_items(const RestoreState *s, TocDataEntry **dv, size_
     *nsplit = 0;
     for (size_t i = ndata; i-- > 0;) {
         left += dv[i]->rawbytes;
-        split[i] = can && dv[i]->nparts > 1 &&
+        /* Only a table this restore created: a part that fails empties
+         * it again, which would also remove the rows that a table given
+         * to --data-only held before. */
+        split[i] = can && dv[i]->nparts > 1 && created_here(s, dv[i]->schema, dv[i]->name) &&
                    (unsigned long long)dv[i]->rawbytes * (unsigned long long)s->opts->jobs > left;
         n += split[i] ? dv[i]->nparts : 1;
     }

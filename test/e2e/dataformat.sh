@@ -304,6 +304,12 @@ case_parts() {
     do_restore restore1 --timestamp "$ts" --backup-dir "$dir" --redirect-db "pt_dst1_$fmt" --create-db --jobs 1
     assert_no_grep "$CASE_DIR/restore1.log" "in parts" "restore log with --jobs 1"
     compare_dbs "pt_src_$fmt" "pt_dst1_$fmt"
+    # --data-only into tables of the user's: whole, in one transaction each
+    # (a failed part would otherwise be undone by emptying the table).
+    q "pt_dst1_$fmt" "TRUNCATE big, small"
+    do_restore restore_do --timestamp "$ts" --backup-dir "$dir" --redirect-db "pt_dst1_$fmt" --data-only --jobs 2
+    assert_no_grep "$CASE_DIR/restore_do.log" "in parts" "restore log with --data-only"
+    compare_dbs "pt_src_$fmt" "pt_dst1_$fmt"
     read -r off len rows <<<"$(part_of "$toc" big 1)"
     [ -n "$rows" ] && [ "$rows" -gt 0 ] || fail "$fmt: no second part of big"
     create_db "pt_hand_$fmt"

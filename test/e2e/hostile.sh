@@ -413,7 +413,7 @@ test_parts_damaged() {
         set_key "$toc" offset 1 1
         resign "$set" "$ts"
         expect_exit 2 gprestore --timestamp "$ts" --backup-dir "$dir" --redirect-db "$db" --create-db --jobs 2
-        assert_grep "$CASE_DIR/last.err" 'invalid part 1 of table "big" in the table of contents: not where the previous part ends'
+        assert_grep "$CASE_DIR/last.err" 'invalid part 2 of table "big" in the table of contents: not where the previous part ends'
         ! db_exists "$db" || fail "gprestore created database $db from a hostile set"
         return
         ;;

@@ -1028,38 +1028,38 @@ static void test_parts_rejected(void **state)
      * out of order. */
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(11, 10, 2, SUM1)
                                  PART(21, 19, 3, SUM2)),
-                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
                              "not where the previous part ends");
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
                                  PART(19, 21, 3, SUM2)),
-                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 3 of table \"tbl\" in the table of contents: "
                              "not where the previous part ends");
     expect_error(parse_parts("  parts:\n" PART(1, 9, 1, SUM0) PART(10, 10, 2, SUM1)
                                  PART(20, 20, 3, SUM2)),
-                 ERR_FORMAT, "invalid part 0 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
                              "not where the previous part ends");
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(20, 20, 3, SUM2)
                                  PART(10, 10, 2, SUM1)),
-                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
                              "not where the previous part ends");
 
     /* Bad checksums: upper case, short, long, not hex, empty. */
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1)
                                  PART(20, 20, 3, "FEDCBA9876543210FEDCBA9876543210")),
-                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 3 of table \"tbl\" in the table of contents: "
                              "bad checksum");
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, "0123") PART(10, 10, 2, SUM1)
                                  PART(20, 20, 3, SUM2)),
-                 ERR_FORMAT, "invalid part 0 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
                              "bad checksum");
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, SUM1 "0")
                                  PART(20, 20, 3, SUM2)),
-                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
                              "bad checksum");
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0)
                                  PART(10, 10, 2, "g123456789abcdef0123456789abcdef")
                                  PART(20, 20, 3, SUM2)),
-                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
                              "bad checksum");
     expect_error(parse_parts("  parts:\n" PART(0, 10, 1, SUM0) PART(10, 10, 2, "")
                                  PART(20, 20, 3, SUM2)),
@@ -1086,7 +1086,7 @@ static void test_parts_rejected(void **state)
     /* Rows whose sum overflows (and would wrap round to rowscopied 6). */
     expect_error(parse_parts("  parts:\n" PART(0, 10, 18446744073709551615, SUM0)
                                  PART(10, 10, 7, SUM1) PART(20, 20, 0, SUM2)),
-                 ERR_FORMAT, "invalid part 1 of table \"tbl\" in the table of contents: "
+                 ERR_FORMAT, "invalid part 2 of table \"tbl\" in the table of contents: "
                              "too many rows");
 
     /* Offsets and sizes past INT64_MAX (no file is that long). */
