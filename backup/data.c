@@ -187,7 +187,9 @@ static Error *sink_write(void *ctx, const char *data, size_t len)
                 s->part_limit = 0;
             }
         }
-        if (s->part_limit && s->part_in >= s->part_limit && !trailer) {
+        /* The last part takes the rest once the TOC's limit is near. */
+        if (s->part_limit && s->part_in >= s->part_limit && !trailer &&
+            s->nparts + 1 < TOC_MAX_PARTS) {
             Error *e = sink_end_part(s, false);
             if (!e)
                 e = sink_start_part(s);
@@ -613,6 +615,9 @@ static size_t run_batch_once(Worker *w, DataJob **batch, size_t n)
         free(changes[i]);
     free(changes);
     if (failed) {
+        /* Their shared file is gone with the batch, which fails. */
+        for (size_t i = 0; i < n && batch[i] != failed; i++)
+            batch[i]->status = JOB_SKIPPED;
         bundle_discard(&bundle);
         error_free(snapshot_rollback(w->conn));
         return n;

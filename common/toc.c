@@ -354,9 +354,10 @@ static Error *read_parts(YamlDoc *d, YamlNode *item, TocDataEntry *e)
         return err;
     if ((err = yamlio_node_seq(d, seq, "parts", &count)))
         return err;
-    if (count < 2 || count > 1000000 || e->has_offset)
-        return ERROR_NEW(ERR_FORMAT, "table \"%s\" lists %zu parts%s in the table of contents",
-                         e->name, count, e->has_offset ? " and an offset" : "");
+    if (count < 2 || count > TOC_MAX_PARTS || e->has_offset)
+        return ERROR_NEW(ERR_FORMAT, "table \"%s\" lists %zu part%s%s in the table of contents",
+                         e->name, count, count == 1 ? "" : "s",
+                         e->has_offset ? " and an offset" : "");
     e->parts = xcalloc(count + 1, sizeof *e->parts);
     uint64_t rows = 0, end = 0;
     for (size_t k = 0; k < count; k++) {

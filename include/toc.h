@@ -57,6 +57,9 @@ typedef struct TocPart {
     char checksum[33];
 } TocPart;
 
+/* The most parts a TOC entry may list (the reader refuses more). */
+#define TOC_MAX_PARTS 1000000
+
 /* One table's data file. */
 typedef struct TocDataEntry {
     char *schema;

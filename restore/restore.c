@@ -1312,7 +1312,9 @@ static Error *load_table(Conn *c, void *item, void *ctx)
                        freeze, &rows);
     }
     /* The row count is checked before the commit: a short or damaged file
-     * never leaves a partly loaded table behind. */
+     * (or part) is never committed. A table loaded in parts on several
+     * connections is emptied again when one fails (finish_parts), with
+     * --on-error-continue; otherwise the restore stops, failed. */
     if (!e && rows != expected)
         e = error_detail(ERROR_NEW(ERR_DATA, "row count mismatch"),
                          "loaded %llu rows, the backup holds %llu",
@@ -1670,9 +1672,10 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
         log_info("restoring post-data objects");
     StatementCtx sc = {s};
     pool_run_graph(pool, items, n, (const size_t *const *)waits, nwaits, graph_task, graph_done,
-                   &sc, ndata && npost ? "tables and post-data objects restored"
-                        : ndata        ? "tables restored"
-                                       : "post-data objects",
+                   &sc, nsplit ? "tables, parts of tables and post-data objects restored"
+                        : ndata && npost ? "tables and post-data objects restored"
+                        : ndata          ? "tables restored"
+                                         : "post-data objects",
                    weights);
     for (size_t i = 0; i < n; i++)
         free(waits[i]);

@@ -1013,7 +1013,7 @@ static void test_parts_rejected(void **state)
 
     /* Fewer than 2 parts: one stream has no parts key. */
     expect_error(parse_parts("  parts:\n" PART(0, 40, 6, SUM0)), ERR_FORMAT,
-                 "table \"tbl\" lists 1 parts in the table of contents");
+                 "table \"tbl\" lists 1 part in the table of contents");
     expect_error(parse_parts("  parts: []\n"), ERR_FORMAT,
                  "table \"tbl\" lists 0 parts in the table of contents");
     /* Parts of a shared file's stream: never both. */
@@ -1022,7 +1022,7 @@ static void test_parts_rejected(void **state)
     expect_error(parse_parts(PARTS_OK "  offset: 100\n"), ERR_FORMAT,
                  "table \"tbl\" lists 3 parts and an offset in the table of contents");
     expect_error(parse_parts("  offset: 0\n  parts:\n" PART(0, 40, 6, SUM0)), ERR_FORMAT,
-                 "table \"tbl\" lists 1 parts and an offset in the table of contents");
+                 "table \"tbl\" lists 1 part and an offset in the table of contents");
 
     /* Not following each other: a gap, an overlap, not starting at 0,
      * out of order. */
