@@ -1172,39 +1172,6 @@ static Error *load_on_server(Conn *c, const RestoreState *s, const TocDataEntry 
     return e;
 }
 
-/* --resize-cluster: every segment's file of the backup goes through the
- * coordinator (COPY FROM STDIN), which sends each row to the segment its
- * distribution key picks, so nothing is placed twice. A replicated table is
- * loaded once, from segment 0's copy. */
-static Error *load_resized(Conn *c, const RestoreState *s, const TocDataEntry *d, const char *q,
-                           uint64_t *rows)
-{
-    size_t n = d->isreplicated ? 1 : d->nsegments;
-    Error *e = NULL;
-    *rows = 0;
-    for (size_t k = 0; k < n && !e; k++) {
-        char *path = cluster_segment_file_under(s->opts->backup_dir, s->config->segmentdirs,
-                                                s->config->segmentdirprefix,
-                                                d->segments[k].content, s->opts->timestamp,
-                                                d->oid, s->codec);
-        LoadSource ls = {0};
-        ls.filebytes = d->segments[k].filebytes;
-        ls.checksum = d->segments[k].checksum;
-        ls.path = path;
-        e = codec_reader_open(path, s->codec, &ls.reader);
-        uint64_t r = 0;
-        if (!e) {
-            char *sql = xasprintf("COPY %s %s FROM STDIN WITH (FORMAT csv)", q, d->attributestring);
-            e = conn_copy_in(c, sql, load_source, &ls, &r);
-            free(sql);
-        }
-        *rows += r;
-        codec_reader_close(ls.reader);
-        free(path);
-    }
-    return e;
-}
-
 /* A table's data in the graph: the whole table, or one part of a table
  * whose parts load on several connections at once (TocPart). */
 typedef struct PartGroup {
@@ -1253,6 +1220,30 @@ static Error *copy_range(Conn *c, const RestoreState *s, const TocDataEntry *d, 
                           "columns of the backup's types: let gprestore create the table, "
                           "or take the backup with --data-format csv");
     load_source_close(&ls);
+    return e;
+}
+
+/* --resize-cluster: every segment's file of the backup goes through the
+ * coordinator (COPY FROM STDIN), which sends each row to the segment its
+ * distribution key picks, so nothing is placed twice. A replicated table is
+ * loaded once, from segment 0's copy. */
+static Error *load_resized(Conn *c, const RestoreState *s, const TocDataEntry *d, const char *q,
+                           uint64_t *rows)
+{
+    size_t n = d->isreplicated ? 1 : d->nsegments;
+    Error *e = NULL;
+    *rows = 0;
+    for (size_t k = 0; k < n && !e; k++) {
+        char *path = cluster_segment_file_under(s->opts->backup_dir, s->config->segmentdirs,
+                                                s->config->segmentdirprefix,
+                                                d->segments[k].content, s->opts->timestamp,
+                                                d->oid, s->codec);
+        uint64_t r = 0;
+        e = copy_range(c, s, d, q, path, true, 0, d->segments[k].filebytes,
+                       d->segments[k].checksum, false, &r);
+        *rows += r;
+        free(path);
+    }
     return e;
 }
 

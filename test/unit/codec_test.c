@@ -153,18 +153,12 @@ static uint64_t write_file(const char *path, CodecType t, int level, const unsig
     return file;
 }
 
-/* Read all of path with odd read sizes; caller owns the result. */
-static Error *read_file(const char *path, CodecType t, unsigned char **out, size_t *len)
+/* Read r to its end of stream with odd read sizes; caller owns *out. */
+static Error *read_to_end(CodecReader *r, unsigned char **out, size_t *len)
 {
     static const size_t caps[] = {3, 8191, 131071, (1 << 20) + 5, 1};
-    CodecReader *r = NULL;
-    *out = NULL;
-    *len = 0;
-    Error *err = codec_reader_open(path, t, &r);
-    if (err)
-        return err;
-    size_t cap = 1 << 20;
-    size_t used = 0;
+    Error *err = NULL;
+    size_t cap = 1 << 16, used = 0;
     unsigned char *buf = xmalloc(cap);
     for (size_t i = 0;; i++) {
         size_t want = caps[i % (sizeof caps / sizeof caps[0])];
@@ -185,7 +179,6 @@ static Error *read_file(const char *path, CodecType t, unsigned char **out, size
         }
         used += n;
     }
-    codec_reader_close(r);
     if (err) {
         free(buf);
         return err;
@@ -193,6 +186,19 @@ static Error *read_file(const char *path, CodecType t, unsigned char **out, size
     *out = buf;
     *len = used;
     return NULL;
+}
+
+/* Read all of path; caller owns the result. */
+static Error *read_file(const char *path, CodecType t, unsigned char **out, size_t *len)
+{
+    CodecReader *r = NULL;
+    *out = NULL;
+    *len = 0;
+    Error *err = codec_reader_open(path, t, &r);
+    if (!err)
+        err = read_to_end(r, out, len);
+    codec_reader_close(r);
+    return err;
 }
 
 static uint64_t roundtrip(CodecType t, int level, const unsigned char *data, size_t len)
@@ -749,43 +755,16 @@ static uint64_t write_parts(const char *path, CodecType t, const unsigned char *
 static Error *read_range(const char *path, CodecType t, uint64_t offset, uint64_t length,
                          unsigned char **out, size_t *len, char *sum, uint64_t *file_bytes)
 {
-    static const size_t caps[] = {3, 8191, 131071, (1 << 20) + 5, 1};
     CodecReader *r = NULL;
     *out = NULL;
     *len = 0;
     Error *err = codec_reader_open_range(path, t, offset, length, &r);
-    if (err)
-        return err;
-    size_t cap = 1 << 16, used = 0;
-    unsigned char *buf = xmalloc(cap);
-    for (size_t i = 0;; i++) {
-        size_t want = caps[i % (sizeof caps / sizeof caps[0])];
-        if (used + want > cap) {
-            cap = (used + want) * 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t n = 99;
-        err = codec_reader_read(r, buf + used, want, &n);
-        if (err)
-            break;
-        assert_true(n <= want);
-        if (n == 0) {
-            err = codec_reader_read(r, buf, 10, &n);
-            assert_int_equal(n, 0);
-            break;
-        }
-        used += n;
-    }
+    if (!err)
+        err = read_to_end(r, out, len);
     if (!err)
         codec_reader_checksum(r, sum, file_bytes);
     codec_reader_close(r);
-    if (err) {
-        free(buf);
-        return err;
-    }
-    *out = buf;
-    *len = used;
-    return NULL;
+    return err;
 }
 
 static void test_parts_roundtrip(void **state)

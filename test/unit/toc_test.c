@@ -497,6 +497,31 @@ static void test_malformed_and_extras(void **state)
     expect_ok(parse_with("  filebytes: 4\n", "  filebytes: 4\n  tier: [2, 7]\n  extra: {a: b}\n"));
 }
 
+/* back, read from text (toc's YAML), written again gives the same text;
+ * toc through a file comes back equal. Frees toc, back and text. */
+static void rewrites_and_reads_back(Toc *toc, Toc *back, char *text)
+{
+    char *again;
+    expect_ok(toc_to_yaml(back, &again, NULL));
+    assert_string_equal(text, again);
+    free(again);
+    free(text);
+    toc_free(back);
+
+    char dir[] = "/tmp/toc_test_file.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/gpbackup_20240102010000_toc.yaml", dir);
+    expect_ok(toc_write(toc, path));
+    back = NULL;
+    expect_ok(toc_read(path, &back));
+    assert_toc_equal(toc, back);
+    toc_free(back);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    toc_free(toc);
+}
+
 static void test_write_read_file(void **state)
 {
     (void)state;
@@ -611,30 +636,12 @@ static void test_segments_round_trip(void **state)
         assert_int_equal(back->data[1].segments[k].content, k);
     assert_true(back->data[1].segments[2].rawbytes == UINT64_MAX);
     assert_true(back->data[1].rowscopied == UINT64_MAX);
-    char *again;
-    expect_ok(toc_to_yaml(back, &again, NULL));
-    assert_string_equal(text, again);
-    free(again);
-    free(text);
-    toc_free(back);
-
-    /* Through a file too. */
-    char dir[] = "/tmp/toc_test_seg.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char *path = xasprintf("%s/gpbackup_20240102010000_toc.yaml", dir);
-    expect_ok(toc_write(toc, path));
-    expect_ok(toc_read(path, &back));
-    assert_toc_equal(toc, back);
-    toc_free(back);
-    unlink(path);
-    rmdir(dir);
-    free(path);
-    toc_free(toc);
+    rewrites_and_reads_back(toc, back, text);
 }
 
-/* A data entry of 3 segments (rows 1 + 2 + 3 = rowscopied 6), with the
- * segments list given as text. */
-static Error *parse_segments(const char *segments_yaml)
+/* A data entry "tbl" of 40 file bytes and 6 rows, file named with segid,
+ * followed by the keys extra_yaml (a segments or parts list, an offset). */
+static Error *parse_entry(const char *segid, const char *extra_yaml)
 {
     char *text = xasprintf("%s"
                            "dataentries:\n"
@@ -646,15 +653,21 @@ static Error *parse_segments(const char *segments_yaml)
                            "  partitionroot: \"\"\n"
                            "  isreplicated: false\n"
                            "  distbyenum: false\n"
-                           "  file: gpbackup_<SEGID>_20240102010000_1.zst\n"
+                           "  file: gpbackup_%s_20240102010000_1.zst\n"
                            "  rawbytes: 30\n"
                            "  filebytes: 40\n"
                            "  checksum: \"00000000000000000000000000000000\"\n"
                            "%s",
-                           valid_head, segments_yaml);
+                           valid_head, segid, extra_yaml);
     Error *err = parse_text(text);
     free(text);
     return err;
+}
+
+/* With 3 segments (rows 1 + 2 + 3 = rowscopied 6) given as text. */
+static Error *parse_segments(const char *segments_yaml)
+{
+    return parse_entry("<SEGID>", segments_yaml);
 }
 
 #define SEG(content, rows, sum)                                                               \
@@ -949,51 +962,13 @@ static void test_parts_round_trip(void **state)
     assert_true(e->filebytes == (uint64_t)INT64_MAX + 5);
     assert_true(e->rowscopied == UINT64_MAX);
 
-    /* Writing what was read gives the same text. */
-    char *again;
-    expect_ok(toc_to_yaml(back, &again, NULL));
-    assert_string_equal(text, again);
-    free(again);
-    free(text);
-    toc_free(back);
-
-    /* Through a file too. */
-    char dir[] = "/tmp/toc_test_parts.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char *path = xasprintf("%s/gpbackup_20240102010000_toc.yaml", dir);
-    expect_ok(toc_write(toc, path));
-    expect_ok(toc_read(path, &back));
-    assert_toc_equal(toc, back);
-    toc_free(back);
-    unlink(path);
-    rmdir(dir);
-    free(path);
-    toc_free(toc);
+    rewrites_and_reads_back(toc, back, text);
 }
 
-/* A data entry "tbl" of 40 file bytes and 6 rows, followed by the given
- * keys (a parts list, an offset). */
+/* The client path's entry, with a parts list or an offset. */
 static Error *parse_parts(const char *extra_yaml)
 {
-    char *text = xasprintf("%s"
-                           "dataentries:\n"
-                           "- schema: s\n"
-                           "  name: tbl\n"
-                           "  oid: 1\n"
-                           "  attributestring: (a)\n"
-                           "  rowscopied: 6\n"
-                           "  partitionroot: \"\"\n"
-                           "  isreplicated: false\n"
-                           "  distbyenum: false\n"
-                           "  file: gpbackup_-1_20240102010000_1.zst\n"
-                           "  rawbytes: 30\n"
-                           "  filebytes: 40\n"
-                           "  checksum: \"00000000000000000000000000000000\"\n"
-                           "%s",
-                           valid_head, extra_yaml);
-    Error *err = parse_text(text);
-    free(text);
-    return err;
+    return parse_entry("-1", extra_yaml);
 }
 
 #define PART(offset, filebytes, rows, sum)                                                  \
