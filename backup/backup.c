@@ -150,7 +150,7 @@ static Error *step_server(BackupState *s)
                               "Give its path on the database hosts with --helper-path.");
     }
     if (mpp) {
-        e = cluster_read(&o->conn, s->application_name, &s->server, &s->cluster);
+        e = cluster_read(&o->conn, NULL, s->application_name, &s->server, &s->cluster);
         if (e)
             return e;
         s->prefix = cluster_dir_prefix(&s->cluster);

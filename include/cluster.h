@@ -46,10 +46,11 @@ Error *cluster_check_server(const ServerInfo *srv, int server_version_num, int j
 bool cluster_copy_ignores_external_partitions(const ServerInfo *srv);
 
 /* Read the coordinator and the primary segments on a short-lived connection
- * of its own (so that a failure here never touches the leader's snapshot).
- * On PostgreSQL the coordinator's datadir is data_directory when the role
- * may read it, else "". ERR_CONNECT/ERR_SQL on failure. */
-Error *cluster_read(const ConnOptions *opts, const char *application_name,
+ * of its own (so that a failure here never touches the leader's snapshot),
+ * to database dbname (NULL: the one opts names). On PostgreSQL the
+ * coordinator's datadir is data_directory when the role may read it, else
+ * "". ERR_CONNECT/ERR_SQL on failure. */
+Error *cluster_read(const ConnOptions *opts, const char *dbname, const char *application_name,
                     const ServerInfo *srv, ClusterInfo *out);
 void cluster_free(ClusterInfo *c);
 

@@ -457,7 +457,9 @@ static Error *step_cluster(RestoreState *s)
         return NULL;
     int was = s->config->segmentcount;
     if (mpp) {
-        e = cluster_read(&o->conn, s->application_name, &s->server, &s->cluster);
+        /* The target database, as the leader's: --dbname (or PGDATABASE)
+         * names only the maintenance database here. */
+        e = cluster_read(&o->conn, s->target_db, s->application_name, &s->server, &s->cluster);
         if (e)
             return e;
     }

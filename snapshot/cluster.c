@@ -90,12 +90,12 @@ static void segment_from_row(const Result *r, int row, SegmentInfo *s)
     s->datadir = xstrdup(result_str(r, row, "datadir"));
 }
 
-Error *cluster_read(const ConnOptions *opts, const char *application_name,
+Error *cluster_read(const ConnOptions *opts, const char *dbname, const char *application_name,
                     const ServerInfo *srv, ClusterInfo *out)
 {
     memset(out, 0, sizeof *out);
     Conn *c;
-    Error *e = conn_open(opts, NULL, application_name, &c);
+    Error *e = conn_open(opts, dbname, application_name, &c);
     if (e)
         return error_prefix(e, "could not read the cluster's segments");
     Result *r = NULL;

@@ -24,6 +24,12 @@ fi
 COORD_DIR=$(q postgres "SELECT datadir FROM gp_segment_configuration WHERE content = -1 AND role = 'p'")
 OS_USER=$(stat -c %U "$COORD_DIR")
 NSEG=$(q postgres "SELECT count(*) FROM gp_segment_configuration WHERE content >= 0 AND role = 'p'")
+# The tools name every database they use (gprestore once read the segments
+# from PGDATABASE's database, and failed where it did not exist); the
+# databases of a case that failed before its end are dropped again.
+unset PGDATABASE
+q postgres "DROP DATABASE IF EXISTS mpp_dst" 2>/dev/null
+q postgres "DROP DATABASE IF EXISTS mpp_bad" 2>/dev/null
 
 # The helper, where the cluster's OS user can run it.
 MPP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/gpb-mpp.XXXXXX") || exit 2
