@@ -20,7 +20,8 @@
 # this script did before, to show that effect.
 #
 # Each measurement is the median of RUNS runs, the commands alternating
-# within each round so that they share the machine's state; before each
+# within each round so that they share the machine's state (ours and the
+# peer's in turn first: ours first in odd rounds); before each
 # timed command the file system is synced and the server checkpointed
 # (settle, untimed), so that no command pays for what another left behind. Prints the
 # figures and the ratios against the targets of docs/performance.md.
@@ -58,6 +59,22 @@ peak() { /usr/bin/time -f '%M' -o "$tmp/peak" "$@"; cat "$tmp/peak" >&3; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "ok" : "MISSED" }'; }
 
+# Every timed command starts from the same state: what the previous one
+# left to write (its output, the pages of a restored or dropped database)
+# is written out, and the server's checkpoint is done, untimed. Otherwise a
+# command pays for its predecessor's write-back, or for a checkpoint that
+# another command's WAL made due, and which one does depends on the order.
+settle() {
+    sync
+    psql -X -q -d postgres -c CHECKPOINT
+}
+
+# ours first in odd rounds, the peer first in even rounds: neither always
+# runs after the same command.
+pair() { # round, "ours" command, "peer" command
+    if (($1 % 2)); then eval "$2"; eval "$3"; else eval "$3"; eval "$2"; fi
+}
+
 if [ "$LARGE" != 0 ]; then
 echo "== building the data set (pgbench scale $SCALE, 4 x $MIXED_ROWS mixed rows)"
 createdb bench
@@ -92,16 +109,6 @@ raw_copy() {
     wait
 }
 
-# Every timed command starts from the same state: what the previous one
-# left to write (its output, the pages of a restored or dropped database)
-# is written out, and the server's checkpoint is done, untimed. Otherwise a
-# command pays for its predecessor's write-back, or for a checkpoint that
-# another command's WAL made due, and which one does depends on the order.
-settle() {
-    sync
-    psql -X -q -d postgres -c CHECKPOINT
-}
-
 declare -A T
 run() { # name, command...
     local name=$1 t0 t1
@@ -120,35 +127,36 @@ OTHER_FORMATS=${OTHER_FORMATS-binary csv}
 ours_fmt_backup() { "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours_$1" --jobs "$JOBS" --data-format "$1" --quiet; }
 pgdump_backup() { pg_dump -Fd -j "$JOBS" -f "$tmp/pgd" bench; }
 ours_restore() {
-    dropdb --if-exists bench_r
     local ts
     ts=$(ls "$tmp/ours/backups/"*/ | sort | tail -n 1)
     "$BIN/gprestore" --timestamp "$ts" --backup-dir "$tmp/ours" --create-db --redirect-db bench_r --jobs "$JOBS" --quiet
 }
 ours_fmt_restore() {
-    dropdb --if-exists "bench_r$1"
     local ts
     ts=$(ls "$tmp/ours_$1/backups/"*/ | sort | tail -n 1)
     "$BIN/gprestore" --timestamp "$ts" --backup-dir "$tmp/ours_$1" --create-db --redirect-db "bench_r$1" --jobs "$JOBS" --quiet
 }
-pg_restore_run() { dropdb --if-exists bench_p; createdb bench_p; pg_restore -j "$JOBS" -d bench_p "$tmp/pgd"; }
+pg_restore_run() { createdb bench_p; pg_restore -j "$JOBS" -d bench_p "$tmp/pgd"; }
 
 echo "== large tables, $RUNS rounds, --jobs $JOBS"
 : >"$tmp/peak_backup"
+# A restored database is dropped (untimed) right after its restore, so that
+# every restore starts from the same state: the one before it restored and
+# dropped a database of the same size.
+restore_then_drop() { # name, database, command...
+    local name=$1 db=$2
+    shift 2
+    run "$name" "$@"
+    dropdb --if-exists "$db" 2>/dev/null
+}
 for ((r = 1; r <= RUNS; r++)); do
     run raw raw_copy
     rm -rf "$tmp/ours" "$tmp/pgd" "$tmp"/ours_*
-    run ours ours_backup
-    run pgdump pgdump_backup
+    pair "$r" "run ours ours_backup" "run pgdump pgdump_backup"
     for f in $OTHER_FORMATS; do run "ours_$f" ours_fmt_backup "$f"; done
-    # The previous round's restored databases are dropped untimed.
-    for db in bench_r bench_p $(for f in $OTHER_FORMATS; do echo "bench_r$f"; done); do
-        dropdb --if-exists "$db" 2>/dev/null
-    done
-    run ours_restore ours_restore
-    run pg_restore pg_restore_run
-    for f in $OTHER_FORMATS; do run "ours_${f}_restore" ours_fmt_restore "$f"; done
-    echo "   round $r: raw ${T[raw]##* }... (see totals below)" | sed 's/ \.\.\./.../' >/dev/null
+    pair "$r" "restore_then_drop ours_restore bench_r ours_restore" \
+        "restore_then_drop pg_restore bench_p pg_restore_run"
+    for f in $OTHER_FORMATS; do restore_then_drop "ours_${f}_restore" "bench_r$f" ours_fmt_restore "$f"; done
 done
 # Peak memory with --jobs 8, whatever the table sizes.
 rm -rf "$tmp/ours8"
@@ -198,14 +206,17 @@ if [ "$SMALL_TABLES" -gt 0 ]; then
     # Round r writes $tmp/sours.r and $tmp/spgd.r (see SMALL_FRESH above).
     s_ours() { "$BIN/gpbackup" --dbname small --backup-dir "$tmp/sours.$r" --jobs "$JOBS" --no-lock --quiet; }
     s_pgd() { pg_dump -Fd -j "$JOBS" -f "$tmp/spgd.$r" small 2>/dev/null || { rm -rf "$tmp/spgd.$r"; pg_dump -Fd -f "$tmp/spgd.$r" small; }; }
-    s_ores() { dropdb --if-exists small_r; "$BIN/gprestore" --timestamp "$(ls "$tmp/sours.$r/backups/"*/ | sort | tail -n 1)" --backup-dir "$tmp/sours.$r" --create-db --redirect-db small_r --jobs "$JOBS" --quiet; }
-    s_pres() { dropdb --if-exists small_p; createdb small_p; pg_restore -j "$JOBS" -d small_p "$tmp/spgd.$r"; }
+    # Restored databases are dropped untimed, as for the large tables.
+    s_ores() { "$BIN/gprestore" --timestamp "$(ls "$tmp/sours.$r/backups/"*/ | sort | tail -n 1)" --backup-dir "$tmp/sours.$r" --create-db --redirect-db small_r --jobs "$JOBS" --quiet; }
+    s_pres() { createdb small_p; pg_restore -j "$JOBS" -d small_p "$tmp/spgd.$r"; }
     for ((r = 1; r <= RUNS; r++)); do
         if [ "$SMALL_FRESH" = 0 ] && [ "$r" -gt 1 ]; then
             rm -rf "$tmp/sours.$((r - 1))" "$tmp/spgd.$((r - 1))"
         fi
-        srun ours s_ours; srun pgd s_pgd
-        if [ "$SMALL_RESTORE" != 0 ]; then srun ores s_ores; srun pres s_pres; fi
+        pair "$r" "srun ours s_ours" "srun pgd s_pgd"
+        if [ "$SMALL_RESTORE" != 0 ]; then
+            pair "$r" "srun ores s_ores; dropdb small_r" "srun pres s_pres; dropdb small_p"
+        fi
     done
     rm -rf "$tmp"/sours.* "$tmp"/spgd.*
     sm() { echo "${S[$1]}" | tr ' ' '\n' | grep . | median; }
