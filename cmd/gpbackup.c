@@ -35,7 +35,10 @@ int main(int argc, char **argv)
     int code = EXIT_SUCCESS_CODE;
     if (e) {
         log_error(LOG_ERROR, e);
-        log_info("backup %s failed", timestamp ? timestamp : "");
+        if (timestamp)
+            log_info("backup %s failed", timestamp);
+        else
+            log_info("backup failed"); /* before a timestamp was taken */
         code = EXIT_FAILED;
     } else if (log_warning_count() > 0) {
         log_info("backup %s finished with %d warning%s", timestamp, log_warning_count(),
