@@ -109,15 +109,21 @@ raw_copy() {
     wait
 }
 
-declare -A T
+# cpu_ticks: the machine's busy and idle clock ticks so far (/proc/stat).
+cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
+declare -A T C
 run() { # name, command...
-    local name=$1 t0 t1
+    local name=$1 t0 t1 b0 i0 b1 i1
     shift
     settle
+    read -r b0 i0 < <(cpu_ticks)
     t0=$(now)
     "$@"
     t1=$(now)
+    read -r b1 i1 < <(cpu_ticks)
     T[$name]+="$(secs "$t0" "$t1") "
+    # what the whole machine spent meanwhile: busy/idle CPU seconds
+    C[$name]+="$(awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f/%.1f", b / hz, i / hz }') "
 }
 
 ours_backup() { peak "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours" --jobs "$JOBS" --quiet 3>>"$tmp/peak_backup"; }
@@ -191,6 +197,10 @@ for f in $OTHER_FORMATS; do
     printf '%-44s %6s\n' "$f: restore / pg_restore" "$(ratio "$(m "ours_${f}_restore")" "$pres")"
 done
 printf '%-44s %6s  target %-6s %s\n' "peak memory --jobs 8 (MiB)" "$((peak8 / 1024))" "<=64" "$(verdict "$((peak8 / 1024))" 64)"
+echo
+echo "every run, in seconds, in round order (the medians above are of these),"
+echo "and the machine's busy/idle CPU seconds during each run:"
+for k in "${!T[@]}"; do printf '   %-28s %-24s %s\n' "$k" "${T[$k]}" "${C[$k]}"; done | sort
 fi
 
 if [ "$SMALL_TABLES" -gt 0 ]; then
@@ -227,5 +237,7 @@ if [ "$SMALL_TABLES" -gt 0 ]; then
         printf '%-44s %9ss\n' "gprestore" "$(sm ores)"
         printf '%-44s %9ss\n' "pg_restore -j$JOBS" "$(sm pres)"
         printf '%-44s %6s\n' "restore / pg_restore" "$(ratio "$(sm ores)" "$(sm pres)")"
+        echo "every run, in seconds, in round order:"
+        for k in "${!S[@]}"; do printf '   %-28s %s\n' "$k" "${S[$k]}"; done | sort
     fi
 fi
