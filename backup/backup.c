@@ -805,9 +805,7 @@ Error *backup_run(const BackupOptions *opts, const char *command_line, char **ti
     log_info("Backup Timestamp = %s", s.timestamp);
     log_info("connecting to %s; backup directory %s", where, s.set_dir);
     free(where);
-    if (conn_options_have_password(&opts->conn))
-        log_warning("a password given in --dbname is visible to other users of this machine; "
-                    "use ~/.pgpass or PGPASSWORD instead");
+    conn_warn_password(&opts->conn);
     fill_config(&s);
     e = write_config(&s);
     if (!e)

@@ -600,3 +600,10 @@ bool conn_options_have_password(const ConnOptions *opts)
     PQconninfoFree(info);
     return found;
 }
+
+void conn_warn_password(const ConnOptions *opts)
+{
+    if (conn_options_have_password(opts))
+        log_warning("a password given in --dbname is visible to other users of this machine; "
+                    "use ~/.pgpass or PGPASSWORD instead");
+}

@@ -1876,9 +1876,7 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     open_log(opts->log_level);
     s.application_name = xasprintf("gprestore_%s", opts->timestamp);
     log_info("gprestore %s starting: %s", GPB_VERSION, command_line);
-    if (conn_options_have_password(&opts->conn))
-        log_warning("a password given in --dbname is visible to other users of this machine; "
-                    "use ~/.pgpass or PGPASSWORD instead");
+    conn_warn_password(&opts->conn);
 
     Pool *pool = NULL;
     Error *e = step_open_set(&s);
