@@ -147,7 +147,7 @@ ours_fmt_restore() {
 }
 pg_restore_run() { createdb bench_p; pg_restore -j "$JOBS" -d bench_p "$tmp/pgd"; }
 
-echo "== large tables, $RUNS rounds, --jobs $JOBS"
+echo "== large tables, $RUNS rounds (after $WARMUP uncounted warm-up round), --jobs $JOBS"
 : >"$tmp/peak_backup"
 # A restored database is dropped (untimed) right after its restore, so that
 # every restore starts from the same state: the one before it restored and
