@@ -77,6 +77,35 @@ pair() { # round, "ours" command, "peer" command
     if (($1 % 2)); then eval "$2"; eval "$3"; else eval "$3"; eval "$2"; fi
 }
 
+# cpu_ticks: the machine's busy and idle clock ticks so far (/proc/stat).
+cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
+declare -A T C
+run() { # name, command...
+    local name=$1 t0 t1 b0 i0 b1 i1
+    shift
+    settle
+    read -r b0 i0 < <(cpu_ticks)
+    t0=$(now)
+    "$@"
+    t1=$(now)
+    read -r b1 i1 < <(cpu_ticks)
+    ((r >= 1)) || return 0 # the warm-up round is not counted
+    T[$name]+="$(secs "$t0" "$t1") "
+    # what the whole machine spent meanwhile: busy/idle CPU seconds
+    C[$name]+="$(awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f/%.1f", b / hz, i / hz }') "
+}
+# m NAME: the median of NAME's counted runs.
+m() { echo "${T[$1]}" | tr ' ' '\n' | grep . | median; }
+# every_run PATTERN: each counted run of the measures named PATTERN.
+every_run() {
+    echo "every run, in seconds, in round order (the medians above are of these),"
+    echo "and the machine's busy/idle CPU seconds during each run:"
+    for k in "${!T[@]}"; do
+        # shellcheck disable=SC2053
+        if [[ $k == $1 ]]; then printf '   %-28s %-24s %s\n' "$k" "${T[$k]}" "${C[$k]}"; fi
+    done | sort
+}
+
 if [ "$LARGE" != 0 ]; then
 echo "== building the data set (pgbench scale $SCALE, 4 x $MIXED_ROWS mixed rows)"
 createdb bench
@@ -111,23 +140,6 @@ raw_copy() {
     wait
 }
 
-# cpu_ticks: the machine's busy and idle clock ticks so far (/proc/stat).
-cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
-declare -A T C
-run() { # name, command...
-    local name=$1 t0 t1 b0 i0 b1 i1
-    shift
-    settle
-    read -r b0 i0 < <(cpu_ticks)
-    t0=$(now)
-    "$@"
-    t1=$(now)
-    read -r b1 i1 < <(cpu_ticks)
-    ((r >= 1)) || return 0 # the warm-up round is not counted
-    T[$name]+="$(secs "$t0" "$t1") "
-    # what the whole machine spent meanwhile: busy/idle CPU seconds
-    C[$name]+="$(awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f/%.1f", b / hz, i / hz }') "
-}
 
 ours_backup() { peak "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours" --jobs "$JOBS" --quiet 3>>"$tmp/peak_backup"; }
 # The other data formats (--data-format binary, csv; OTHER_FORMATS="" skips
@@ -178,7 +190,6 @@ rm -rf "$tmp/ours8"
 /usr/bin/time -f '%M' -o "$tmp/peak8" "$BIN/gpbackup" --dbname bench --backup-dir "$tmp/ours8" --jobs 8 --quiet
 peak8=$(cat "$tmp/peak8")
 
-m() { echo "${T[$1]}" | tr ' ' '\n' | grep . | median; }
 raw=$(m raw); ours=$(m ours); pgd=$(m pgdump); ores=$(m ours_restore); pres=$(m pg_restore)
 osize=$(size_of "$tmp/ours"); psize=$(size_of "$tmp/pgd")
 peak=$(median <"$tmp/peak_backup")
@@ -207,9 +218,7 @@ for f in $OTHER_FORMATS; do
 done
 printf '%-44s %6s  target %-6s %s\n' "peak memory --jobs 8 (MiB)" "$((peak8 / 1024))" "<=64" "$(verdict "$((peak8 / 1024))" 64)"
 echo
-echo "every run, in seconds, in round order (the medians above are of these),"
-echo "and the machine's busy/idle CPU seconds during each run:"
-for k in "${!T[@]}"; do printf '   %-28s %-24s %s\n' "$k" "${T[$k]}" "${C[$k]}"; done | sort
+every_run "*"
 fi
 
 if [ "$SMALL_TABLES" -gt 0 ]; then
@@ -220,8 +229,6 @@ if [ "$SMALL_TABLES" -gt 0 ]; then
         EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text)', i);
         EXECUTE format('INSERT INTO public.t%s SELECT g, md5(g::text) FROM generate_series(1, 10) g', i);
         IF i % 500 = 0 THEN COMMIT; END IF; END LOOP; END \$\$"
-    declare -A S
-    srun() { local name=$1 t0 t1; shift; settle; t0=$(now); "$@"; t1=$(now); ((r >= 1)) || return 0; S[$name]+="$(secs "$t0" "$t1") "; }
     # Round r writes $tmp/sours.r and $tmp/spgd.r (see SMALL_FRESH above).
     s_ours() { "$BIN/gpbackup" --dbname small --backup-dir "$tmp/sours.$r" --jobs "$JOBS" --no-lock --quiet; }
     s_pgd() { pg_dump -Fd -j "$JOBS" -f "$tmp/spgd.$r" small 2>/dev/null || { rm -rf "$tmp/spgd.$r"; pg_dump -Fd -f "$tmp/spgd.$r" small; }; }
@@ -232,13 +239,13 @@ if [ "$SMALL_TABLES" -gt 0 ]; then
         if [ "$SMALL_FRESH" = 0 ] && [ "$r" -gt 1 ]; then
             rm -rf "$tmp/sours.$((r - 1))" "$tmp/spgd.$((r - 1))"
         fi
-        pair "$r" "srun ours s_ours" "srun pgd s_pgd"
+        pair "$r" "run small_ours s_ours" "run small_pgd s_pgd"
         if [ "$SMALL_RESTORE" != 0 ]; then
-            pair "$r" "srun ores s_ores; dropdb small_r" "srun pres s_pres; dropdb small_p"
+            pair "$r" "run small_ores s_ores; dropdb small_r" "run small_pres s_pres; dropdb small_p"
         fi
     done
     rm -rf "$tmp"/sours.* "$tmp"/spgd.*
-    sm() { echo "${S[$1]}" | tr ' ' '\n' | grep . | median; }
+    sm() { m "small_$1"; }
     printf '%-44s %9ss\n' "gpbackup --no-lock" "$(sm ours)"
     printf '%-44s %9ss\n' "pg_dump -Fd (-j$JOBS, or one job if that fails)" "$(sm pgd)"
     printf '%-44s %6s  target %-6s %s\n' "backup / pg_dump" "$(ratio "$(sm ours)" "$(sm pgd)")" "<=0.5" "$(verdict "$(ratio "$(sm ours)" "$(sm pgd)")" 0.5)"
@@ -246,7 +253,6 @@ if [ "$SMALL_TABLES" -gt 0 ]; then
         printf '%-44s %9ss\n' "gprestore" "$(sm ores)"
         printf '%-44s %9ss\n' "pg_restore -j$JOBS" "$(sm pres)"
         printf '%-44s %6s\n' "restore / pg_restore" "$(ratio "$(sm ores)" "$(sm pres)")"
-        echo "every run, in seconds, in round order:"
-        for k in "${!S[@]}"; do printf '   %-28s %s\n' "$k" "${S[$k]}"; done | sort
     fi
+    every_run "small_*"
 fi

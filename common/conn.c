@@ -586,7 +586,7 @@ char *conn_describe(const ConnOptions *opts)
     return sb_steal(&sb);
 }
 
-bool conn_options_have_password(const ConnOptions *opts)
+static bool conn_options_have_password(const ConnOptions *opts)
 {
     if (!opts->dbname)
         return false;

@@ -101,10 +101,8 @@ const char *conn_encoding(const Conn *c);
 /* Describe opts for logs, never including a password. Caller owns. */
 char *conn_describe(const ConnOptions *opts);
 
-/* Does this conninfo string contain a password? */
-bool conn_options_have_password(const ConnOptions *opts);
-/* If it does, log the warning that it is visible to other users (a
- * warning: the run then exits 1). */
+/* If --dbname's conninfo string contains a password, log the warning that
+ * it is visible to other users (a warning: the run then exits 1). */
 void conn_warn_password(const ConnOptions *opts);
 
 /* Ask the server to cancel what every open connection is running. Safe to
