@@ -1771,6 +1771,36 @@ static Error *step_analyze(RestoreState *s, Pool *pool)
     return NULL;
 }
 
+/* Every connection commits with synchronous_commit off (restore_connect),
+ * so when the last worker is done its last commits may still be in the
+ * server's WAL buffers, and a crash in the next moment would lose objects
+ * the restore is about to call restored. A transaction that commits
+ * synchronously waits until the WAL is on disk up to its own commit record,
+ * and so for every commit before it, but only if it wrote WAL of its own
+ * (PostgreSQL commits a transaction that wrote nothing asynchronously
+ * whatever synchronous_commit says): a temporary table, dropped at the
+ * commit, is the write any role with TEMPORARY on the database may do and
+ * that leaves nothing behind. On Greenplum it is created on every segment,
+ * so the commit is two-phase there too, and those records are always
+ * flushed. A role without TEMPORARY gets a warning: the server still writes
+ * the commits within moments (wal_writer_delay), unless it stops first. */
+static void step_durable(RestoreState *s)
+{
+    log_debug("waiting for the restore's WAL to reach the disk");
+    Error *e = conn_execf(s->leader,
+                          "SET synchronous_commit = on; BEGIN; "
+                          "CREATE TEMPORARY TABLE gprestore_durable () ON COMMIT DROP%s; "
+                          "COMMIT; SET synchronous_commit = off",
+                          cluster_is_mpp(&s->server) ? " DISTRIBUTED RANDOMLY" : "");
+    if (e) {
+        e = error_prefix(e, "could not wait for the restore's last commits to reach the disk");
+        error_hint(e, "the server writes them within moments unless it stops first; to have gprestore "
+                      "wait for them, grant TEMPORARY on the database to the restoring role");
+        log_error(LOG_WARNING, e);
+        error_free(e);
+    }
+}
+
 /* --- report ----------------------------------------------------------- */
 
 static Error *write_list(const RestoreState *s, const char *suffix, const StrList *l)
@@ -1920,6 +1950,8 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
         e = run_database_entries(&s);
     }
     pool_close(pool);
+    if (!e && !s.first_error && s.leader)
+        step_durable(&s);
     if (!e && s.first_error) {
         e = s.first_error;
         s.first_error = NULL;

@@ -297,6 +297,56 @@ test_exclude_schema() {
     grep -q '^"café"\."résumé"' dst.sums || fail "quoted schemas missing from the restore"
 }
 
+# gprestore commits with synchronous_commit off; before it says the restore is
+# complete, its last commits must be on disk. With the WAL writer made slow
+# (it flushes an async commit's partial page only every wal_writer_delay) and
+# autovacuum off (so nothing else writes WAL), everything the restore wrote
+# must be flushed the moment gprestore exits: the insert position at most a
+# page header (40 bytes) past the flush position, which it is when the last
+# record ended a page.
+durable_settings() {
+    q postgres "ALTER SYSTEM $1"
+    q postgres "SELECT pg_reload_conf()" >/dev/null
+    sleep 0.5
+}
+test_durable() {
+    local dir ts lag
+    create_db rt_dur_src
+    q_file rt_dur_src <<'SQL'
+SELECT format('CREATE TABLE public.d%s (id int PRIMARY KEY, v text)', g) FROM generate_series(1, 20) g \gexec
+SELECT format('INSERT INTO public.d%s SELECT g, md5(g::text) FROM generate_series(1, 100) g', g) FROM generate_series(1, 20) g \gexec
+SQL
+    dir=$(new_backup_dir backups)
+    ts=$(do_backup backup --dbname rt_dur_src --backup-dir "$dir" --jobs 2)
+    durable_settings "SET wal_writer_delay = '10s'"
+    durable_settings "SET autovacuum = off"
+    do_restore restore --timestamp "$ts" --backup-dir "$dir" --redirect-db rt_dur_dst --create-db --jobs 2
+    lag=$(q postgres "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), pg_current_wal_flush_lsn())")
+    durable_settings "RESET wal_writer_delay"
+    durable_settings "RESET autovacuum"
+    [ "$lag" -le 40 ] || fail "gprestore exited with $lag bytes of its WAL not yet flushed to disk"
+    assert_eq 20 "$(q rt_dur_dst "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" "restored tables"
+}
+
+# A role without TEMPORARY on the target database cannot run that wait: the
+# restore completes with a warning that says so (exit 1), its data all there.
+test_durable_no_temp() {
+    local dir ts
+    q postgres "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rt_dur_role') THEN CREATE ROLE rt_dur_role LOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END \$\$"
+    create_db rt_dur_nt_src
+    create_db rt_dur_nt_dst
+    q postgres "ALTER DATABASE rt_dur_nt_src OWNER TO rt_dur_role"
+    q postgres "ALTER DATABASE rt_dur_nt_dst OWNER TO rt_dur_role"
+    q postgres "REVOKE TEMPORARY ON DATABASE rt_dur_nt_dst FROM PUBLIC, rt_dur_role"
+    PGUSER=rt_dur_role q rt_dur_nt_src "CREATE TABLE public.t AS SELECT g AS id FROM generate_series(1, 500) g"
+    dir=$(new_backup_dir backups)
+    ts=$(PGUSER=rt_dur_role do_backup backup --dbname rt_dur_nt_src --backup-dir "$dir")
+    PGUSER=rt_dur_role expect_exit 1 "$GPRESTORE_BIN" --timestamp "$ts" --backup-dir "$dir" --redirect-db rt_dur_nt_dst
+    assert_grep last.err "WARNING: could not wait for the restore's last commits to reach the disk" "the warning"
+    assert_grep last.err "HINT: .*grant TEMPORARY on the database" "its hint"
+    assert_eq 500 "$(q rt_dur_nt_dst "SELECT count(*) FROM public.t")" "rows restored"
+}
+
 run_test jobs1_zstd test_jobs1_zstd
 run_test jobs4_zstd test_jobs4_zstd
 run_test gzip test_gzip
@@ -306,4 +356,6 @@ run_test data_only test_data_only
 run_test full_backup_data_only_restore test_full_backup_data_only_restore
 run_test include_table test_include_table
 run_test exclude_schema test_exclude_schema
+run_test durable test_durable
+run_test durable_no_temp test_durable_no_temp
 finish
