@@ -947,7 +947,7 @@ Error *backup_data_finish(DataPhase *ph, Toc *toc, DataPhaseStats *st)
     DataJob **jobs = ph->jobs;
     Error *err = ph->err;
     ph->err = NULL;
-    Progress *prog = progress_new("tables backed up", (int)njobs, ph->total_work);
+    Progress *prog = progress_new("tables backed up", (int)njobs, ph->total_work, true);
     size_t pending = ph->started ? njobs : 0;
     uint64_t work_done = 0;
     DataJob **deferred = xcalloc(njobs + 1, sizeof *deferred);

@@ -20,11 +20,13 @@ struct Progress {
     int items;
     uint64_t work;
     uint64_t bytes;
+    bool show_bytes;
 };
 
-Progress *progress_new(const char *what, int total_items, uint64_t total_work)
+Progress *progress_new(const char *what, int total_items, uint64_t total_work, bool show_bytes)
 {
     Progress *p = xcalloc(1, sizeof *p);
+    p->show_bytes = show_bytes;
     p->what = what;
     p->total_items = total_items;
     p->total_work = total_work;
@@ -44,9 +46,12 @@ static void describe(Progress *p, char *buf, size_t n, double now)
         char d[32];
         snprintf(eta, sizeof eta, ", ETA %s", format_duration(remain, d, sizeof d));
     }
-    snprintf(buf, n, "%s: %d/%d, %s, %s/s%s", p->what, p->items, p->total_items,
-             format_bytes(p->bytes, b1, sizeof b1), format_bytes((uint64_t)rate, b2, sizeof b2),
-             eta);
+    if (p->show_bytes)
+        snprintf(buf, n, "%s: %d/%d, %s, %s/s%s", p->what, p->items, p->total_items,
+                 format_bytes(p->bytes, b1, sizeof b1), format_bytes((uint64_t)rate, b2, sizeof b2),
+                 eta);
+    else
+        snprintf(buf, n, "%s: %d/%d%s", p->what, p->items, p->total_items, eta);
 }
 
 void progress_update(Progress *p, int items, uint64_t work, uint64_t bytes)

@@ -131,7 +131,7 @@ void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_
     for (; started < p->n; started++)
         if (pthread_create(&p->workers[started].thread, NULL, pool_worker_main, &p->workers[started]))
             break;
-    Progress *prog = progress_new(what, (int)n, total);
+    Progress *prog = progress_new(what, (int)n, total, weights != NULL);
     unsigned long long work_done = 0;
     size_t finished = 0;
     bool stop = false;
@@ -149,7 +149,7 @@ void pool_run_graph(Pool *p, void **items, size_t n, const size_t *const *waits_
             it = jobq_pop_timeout(p->results, 200);
         }
         if (!it) {
-            progress_update(prog, (int)finished, work_done, work_done);
+            progress_update(prog, (int)finished, work_done, weights ? work_done : 0);
             continue;
         }
         finished++;

@@ -347,6 +347,68 @@ test_durable_no_temp() {
     assert_eq 500 "$(q rt_dur_nt_dst "SELECT count(*) FROM public.t")" "rows restored"
 }
 
+# With --jobs > 1 the pre-data's runs of independent TABLE entries are
+# created on the workers at once; what must stay in order does: inheritance
+# children and partitions after their parents, a table using another's row
+# type after it, and the names PostgreSQL derives array type names from
+# (x and _x; two 63-byte names alike in their first 62 bytes).
+test_predata_parallel() {
+    local dir ts
+    create_db rt_pp_src
+    q_file rt_pp_src <<'SQL'
+SELECT format('CREATE TABLE public.p%s (id int, v text)', g) FROM generate_series(1, 60) g \gexec
+SELECT format('INSERT INTO public.p%s VALUES (%s, ''v'')', g, g) FROM generate_series(1, 60) g \gexec
+CREATE TABLE public.x (a int);
+CREATE TABLE public._x (a int);
+CREATE TABLE public.__x (a int);
+CREATE TABLE public.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1 (a int);
+CREATE TABLE public.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2 (a int);
+CREATE TABLE public.parent (id int, note text);
+CREATE TABLE public.child1 (extra int) INHERITS (public.parent);
+CREATE TABLE public.child2 () INHERITS (public.parent);
+CREATE TABLE public.child3 (c int) INHERITS (public.child1);
+CREATE TABLE public.part (id int, k int) PARTITION BY RANGE (k);
+CREATE TABLE public.part_a PARTITION OF public.part FOR VALUES FROM (0) TO (10);
+CREATE TABLE public.part_b PARTITION OF public.part FOR VALUES FROM (10) TO (20);
+CREATE TABLE public.holder (p public.p1, q public.parent[]);
+INSERT INTO public.x VALUES (1);
+INSERT INTO public._x VALUES (2);
+INSERT INTO public.child3 VALUES (1, 'c3', 2, 3);
+INSERT INTO public.part VALUES (1, 5), (2, 15);
+INSERT INTO public.holder VALUES (ROW(1, 'v'), ARRAY[ROW(1, 'n')::public.parent]);
+SQL
+    dir=$(new_backup_dir backups)
+    ts=$(do_backup backup --dbname rt_pp_src --backup-dir "$dir" --jobs 2)
+    do_restore restore --timestamp "$ts" --backup-dir "$dir" --redirect-db rt_pp_dst --create-db --jobs 4 --verbose
+    assert_grep restore.log "tables created: [0-9]+/[0-9]+" "the log of tables created on the workers"
+    compare_dbs rt_pp_src rt_pp_dst
+}
+
+# A table the restore created is truncated and loaded with COPY FREEZE when
+# it holds 1 MiB of data or more (every page all-frozen in the visibility
+# map); a smaller one, and a table given to --data-only, are loaded as they
+# are, without the TRUNCATE that would cost more than it spares.
+test_freeze_threshold() {
+    local dir ts
+    create_db rt_fz_src
+    q rt_fz_src "CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 40000) g"
+    q rt_fz_src "CREATE TABLE public.small AS SELECT g AS id FROM generate_series(1, 100) g"
+    dir=$(new_backup_dir backups)
+    ts=$(do_backup backup --dbname rt_fz_src --backup-dir "$dir" --jobs 2)
+    do_restore restore --timestamp "$ts" --backup-dir "$dir" --redirect-db rt_fz_dst --create-db --jobs 2
+    q rt_fz_dst "CREATE EXTENSION pg_visibility"
+    frozen() { q rt_fz_dst "SELECT all_frozen || '/' || pg_relation_size('public.$1') / current_setting('block_size')::int FROM pg_visibility_map_summary('public.$1')"; }
+    local big small
+    big=$(frozen big)
+    small=$(frozen small)
+    [ "${big%/*}" = "${big#*/}" ] && [ "${big%/*}" -gt 0 ] || fail "public.big (over 1 MiB): frozen pages/pages $big, all expected"
+    assert_eq "0/1" "$small" "public.small (under 1 MiB): frozen pages/pages"
+    q rt_fz_dst "TRUNCATE public.big"
+    do_restore restore2 --timestamp "$ts" --backup-dir "$dir" --redirect-db rt_fz_dst --data-only --include-table public.big
+    assert_eq "0" "$(frozen big | cut -d/ -f1)" "public.big after --data-only: frozen pages"
+    assert_eq 40000 "$(q rt_fz_dst "SELECT count(*) FROM public.big")" "rows of public.big"
+}
+
 run_test jobs1_zstd test_jobs1_zstd
 run_test jobs4_zstd test_jobs4_zstd
 run_test gzip test_gzip
@@ -358,4 +420,6 @@ run_test include_table test_include_table
 run_test exclude_schema test_exclude_schema
 run_test durable test_durable
 run_test durable_no_temp test_durable_no_temp
+run_test predata_parallel test_predata_parallel
+run_test freeze_threshold test_freeze_threshold
 finish
