@@ -899,6 +899,16 @@ static Error *run_database_entries(RestoreState *s)
     return NULL;
 }
 
+/* The highest dumpid of a section's entries. */
+static uint32_t max_dumpid(const RestoreState *s, TocSection sec)
+{
+    uint32_t maxid = 0;
+    for (size_t i = 0; i < s->toc->nentries[sec]; i++)
+        if (s->toc->entries[sec][i].dumpid > maxid)
+            maxid = s->toc->entries[sec][i].dumpid;
+    return maxid;
+}
+
 /* A table created by this restore's pre-data: its data is loaded with
  * TRUNCATE + COPY FREEZE (created_here). */
 static void record_created(RestoreState *s, const TocEntry *e)
@@ -969,9 +979,7 @@ static Error *run_serial(RestoreState *s, TocSection sec, const char *const *typ
     void **batch = NULL;
     size_t nbatch = 0;
     if (pool) {
-        for (size_t i = 0; i < total; i++)
-            if (s->toc->entries[sec][i].dumpid > maxid)
-                maxid = s->toc->entries[sec][i].dumpid;
+        maxid = max_dumpid(s, sec);
         rel_ids = xcalloc((size_t)maxid + 1, sizeof(bool));
         for (size_t i = 0; i < total; i++)
             if (is_relation_entry(s->toc->entries[sec][i].objecttype))
@@ -1019,7 +1027,6 @@ static Error *run_serial(RestoreState *s, TocSection sec, const char *const *typ
 
 /* --- post-data in parallel -------------------------------------------- */
 
-
 static bool type_in(const char *const *types, const char *t)
 {
     for (int k = 0; types[k]; k++)
@@ -1028,56 +1035,59 @@ static bool type_in(const char *const *types, const char *t)
     return false;
 }
 
+/* What entry e waits for in a graph: the graph indexes of its dependencies
+ * among the entries placed so far (by_id: graph index + 1 by dumpid, 0 for
+ * an entry not in the graph), in a new array with room for `extra` more;
+ * *n is set to their number. Dependencies outside the graph were met
+ * before it runs. */
+static size_t *entry_waits(const TocEntry *e, const size_t *by_id, uint32_t maxid, size_t extra,
+                           size_t *n)
+{
+    size_t *w = xcalloc(e->ndependencies + extra + 1, sizeof(size_t));
+    *n = 0;
+    for (size_t d = 0; d < e->ndependencies; d++) {
+        uint32_t id = e->dependencies[d];
+        if (id <= maxid && by_id[id])
+            w[(*n)++] = by_id[id] - 1;
+    }
+    return w;
+}
+
 /* Run the kept post-data entries whose type is (or, with exclude, is not)
- * in types, in parallel as their dependencies allow: an entry's level is one
- * more than the highest level of the entries it depends on among them, and
- * each level runs once the one before it is done. The TOC lists entries
- * after their dependencies, so one pass computes the levels. */
-static Error *run_leveled(RestoreState *s, Pool *pool, const char *const *types, bool exclude,
-                          const char *what)
+ * in types, in parallel as their dependencies allow: each starts once the
+ * entries of this run it depends on are done. The TOC lists entries after
+ * their dependencies, so one pass finds them. */
+static Error *run_graph(RestoreState *s, Pool *pool, const char *const *types, bool exclude,
+                        const char *what)
 {
     TocSection sec = TOC_POSTDATA;
     size_t total = s->toc->nentries[sec];
-    TocEntry **items = xcalloc(total + 1, sizeof(TocEntry *));
-    int *level = xcalloc(total + 1, sizeof(int));
-    uint32_t maxid = 0;
-    for (size_t i = 0; i < total; i++)
-        if (s->toc->entries[sec][i].dumpid > maxid)
-            maxid = s->toc->entries[sec][i].dumpid;
-    /* level + 1 of each entry in this run by dumpid; 0: not in this run. */
-    int *by_id = xcalloc((size_t)maxid + 1, sizeof(int));
+    uint32_t maxid = max_dumpid(s, sec);
+    size_t *by_id = xcalloc((size_t)maxid + 1, sizeof *by_id);
+    void **items = xcalloc(total + 1, sizeof *items);
+    size_t **waits = xcalloc(total + 1, sizeof *waits);
+    size_t *nwaits = xcalloc(total + 1, sizeof *nwaits);
     size_t n = 0;
-    int maxlevel = 0;
     for (size_t i = 0; i < total; i++) {
         TocEntry *e = &s->toc->entries[sec][i];
         if (type_in(types, e->objecttype) == exclude || !entry_kept(&s->opts->filter, e))
             continue;
-        int lv = 0;
-        for (size_t k = 0; k < e->ndependencies; k++) {
-            uint32_t d = e->dependencies[k];
-            if (d <= maxid && by_id[d] > lv)
-                lv = by_id[d];
-        }
+        waits[n] = entry_waits(e, by_id, maxid, 0, &nwaits[n]);
         items[n] = e;
-        level[n++] = lv;
         if (e->dumpid)
-            by_id[e->dumpid] = lv + 1;
-        if (lv > maxlevel)
-            maxlevel = lv;
+            by_id[e->dumpid] = n + 1;
+        n++;
     }
-    free(by_id);
-    void **batch = xcalloc(n + 1, sizeof(void *));
     StatementCtx sc = {s};
-    for (int lv = 0; lv <= maxlevel && n && !s->first_error && !conn_stop_requested(); lv++) {
-        size_t m = 0;
-        for (size_t j = 0; j < n; j++)
-            if (level[j] == lv)
-                batch[m++] = items[j];
-        pool_run(pool, batch, m, run_statement, statement_done, &sc, what, NULL);
-    }
-    free(batch);
+    if (n && !conn_stop_requested())
+        pool_run_graph(pool, items, n, (const size_t *const *)waits, nwaits, run_statement,
+                       statement_done, &sc, what, NULL);
+    for (size_t i = 0; i < n; i++)
+        free(waits[i]);
+    free(waits);
+    free(nwaits);
     free(items);
-    free(level);
+    free(by_id);
     return NULL;
 }
 
@@ -1699,10 +1709,7 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
             waits[all_data][i] = i;
         nwaits[all_data] = nitems;
     }
-    uint32_t maxid = 0;
-    for (size_t i = 0; i < s->toc->nentries[sec]; i++)
-        if (s->toc->entries[sec][i].dumpid > maxid)
-            maxid = s->toc->entries[sec][i].dumpid;
+    uint32_t maxid = max_dumpid(s, sec);
     /* graph index + 1 of the entries of this run by dumpid; 0: not in it. */
     size_t *by_id = xcalloc((size_t)maxid + 1, sizeof *by_id);
     size_t k = nitems + milestone;
@@ -1711,12 +1718,7 @@ static void step_data_and_post(RestoreState *s, Pool *pool, bool data, bool post
         if (type_in(post_later_types, e->objecttype) || !entry_kept(&s->opts->filter, e))
             continue;
         g[k] = (GraphItem){ITEM_STATEMENT, e};
-        waits[k] = xcalloc(e->ndependencies + 1, sizeof(size_t));
-        for (size_t d = 0; d < e->ndependencies; d++) {
-            uint32_t id = e->dependencies[d];
-            if (id <= maxid && by_id[id])
-                waits[k][nwaits[k]++] = by_id[id] - 1;
-        }
+        waits[k] = entry_waits(e, by_id, maxid, 1, &nwaits[k]);
         if (milestone) {
             waits[k][nwaits[k]++] = own_table_item(e, by_table, ndata, all_data);
         }
@@ -1866,6 +1868,7 @@ static void step_durable(RestoreState *s)
                           "COMMIT; SET synchronous_commit = off",
                           cluster_is_mpp(&s->server) ? " DISTRIBUTED RANDOMLY" : "");
     if (e) {
+        error_free(conn_exec(s->leader, "ROLLBACK"));
         e = error_prefix(e, "could not wait for the restore's last commits to reach the disk");
         error_hint(e, "the server writes them within moments unless it stops first; to have gprestore "
                       "wait for them, grant TEMPORARY on the database to the restoring role");
@@ -2007,10 +2010,10 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
             log_info("restoring the remaining post-data objects: index attachments, foreign keys");
         e = run_serial(&s, TOC_POSTDATA, index_attach_types, false, NULL);
         if (!e && !s.first_error)
-            e = run_leveled(&s, pool, fk_types, false, "foreign keys");
+            e = run_graph(&s, pool, fk_types, false, "foreign keys");
     }
     if (!e && !s.first_error && !opts->metadata_only && !opts->data_only)
-        e = run_leveled(&s, pool, matview_data_types, false, "materialized views refreshed");
+        e = run_graph(&s, pool, matview_data_types, false, "materialized views refreshed");
     if (!e && !s.first_error && !opts->data_only)
         e = run_serial(&s, TOC_POSTDATA, event_trigger_types, false, NULL);
     if (!e && !s.first_error && opts->with_stats)
