@@ -952,11 +952,16 @@ static bool statement_done(void *item, Error *err, void *ctx)
  * generated array type name: PostgreSQL names a table t's array type _t
  * (cut to 63 bytes), and moves a committed one out of the way of a later
  * table called _t, but two transactions creating them at once would both
- * take the name and one would fail. rel_ids: the dumpids of relation
- * entries, up to maxid. */
-static bool parallel_table(const TocEntry *e, const bool *rel_ids, uint32_t maxid)
+ * take the name and one would fail. Nor a table with a PARTITION BY
+ * clause: on Greenplum before 7 that clause creates the partitions too,
+ * under generated names (and array type names) that the rule above does
+ * not see. rel_ids: the dumpids of relation entries, up to maxid. */
+static bool parallel_table(const RestoreState *s, const TocEntry *e, const bool *rel_ids,
+                           uint32_t maxid)
 {
     if (strcmp(e->objecttype, "TABLE") != 0 || e->name[0] == '_' || strlen(e->name) >= 62)
+        return false;
+    if (memmem(s->metadata + e->startbyte, (size_t)(e->endbyte - e->startbyte), "PARTITION BY", 12))
         return false;
     for (size_t k = 0; k < e->ndependencies; k++)
         if (e->dependencies[k] <= maxid && rel_ids[e->dependencies[k]])
@@ -978,6 +983,11 @@ static Error *run_serial(RestoreState *s, TocSection sec, const char *const *typ
     bool *rel_ids = NULL;
     void **batch = NULL;
     size_t nbatch = 0;
+    /* Without dependencies (a set from a version that did not write them)
+     * nothing tells a child from an independent table: all in order. */
+    for (size_t i = 0; pool && i < total; i++)
+        if (!s->toc->entries[sec][i].dumpid)
+            pool = NULL;
     if (pool) {
         maxid = max_dumpid(s, sec);
         rel_ids = xcalloc((size_t)maxid + 1, sizeof(bool));
@@ -998,10 +1008,14 @@ static Error *run_serial(RestoreState *s, TocSection sec, const char *const *typ
                 match = !match;
             if (!match || !entry_kept(&s->opts->filter, e))
                 continue;
-            if (pool && parallel_table(e, rel_ids, maxid)) {
+            if (pool && parallel_table(s, e, rel_ids, maxid)) {
                 batch[nbatch++] = e;
                 continue;
             }
+        }
+        if (nbatch && conn_stop_requested()) {
+            result = ERROR_NEW(ERR_CANCELED, "restore canceled");
+            break;
         }
         if (nbatch > 1) {
             pool_run(pool, batch, nbatch, run_statement, statement_done, &sc, "tables created", NULL);
@@ -1857,15 +1871,18 @@ static Error *step_analyze(RestoreState *s, Pool *pool)
  * commit, is the write any role with TEMPORARY on the database may do and
  * that leaves nothing behind. On Greenplum it is created on every segment,
  * so the commit is two-phase there too, and those records are always
- * flushed. A role without TEMPORARY gets a warning: the server still writes
- * the commits within moments (wal_writer_delay), unless it stops first. */
+ * flushed. "local": the restore waits for its own disk, not for a
+ * synchronous standby. The leader keeps the setting for the statements
+ * that follow (event triggers, the database's properties), whose commits
+ * then wait too. A role without TEMPORARY gets a warning: the server still
+ * writes the commits within moments (wal_writer_delay), unless it stops
+ * first. */
 static void step_durable(RestoreState *s)
 {
     log_debug("waiting for the restore's WAL to reach the disk");
     Error *e = conn_execf(s->leader,
-                          "SET synchronous_commit = on; BEGIN; "
-                          "CREATE TEMPORARY TABLE gprestore_durable () ON COMMIT DROP%s; "
-                          "COMMIT; SET synchronous_commit = off",
+                          "SET synchronous_commit = local; BEGIN; "
+                          "CREATE TEMPORARY TABLE gprestore_durable () ON COMMIT DROP%s; COMMIT",
                           cluster_is_mpp(&s->server) ? " DISTRIBUTED RANDOMLY" : "");
     if (e) {
         error_free(conn_exec(s->leader, "ROLLBACK"));
@@ -2014,19 +2031,22 @@ Error *restore_run(const RestoreOptions *opts, const char *command_line)
     }
     if (!e && !s.first_error && !opts->metadata_only && !opts->data_only)
         e = run_graph(&s, pool, matview_data_types, false, "materialized views refreshed");
-    if (!e && !s.first_error && !opts->data_only)
-        e = run_serial(&s, TOC_POSTDATA, event_trigger_types, false, NULL);
     if (!e && !s.first_error && opts->with_stats)
         e = step_statistics(&s, pool);
     if (!e && !s.first_error && opts->run_analyze)
         e = step_analyze(&s, pool);
+    /* Before the event triggers (which would fire on its table) and the
+     * database's properties (which may take TEMPORARY away); the leader
+     * commits what follows synchronously. */
+    if (!e && !s.first_error && s.leader)
+        step_durable(&s);
+    if (!e && !s.first_error && !opts->data_only)
+        e = run_serial(&s, TOC_POSTDATA, event_trigger_types, false, NULL);
     if (!e && !s.first_error && !opts->data_only && (opts->create_db || opts->with_globals)) {
         log_info("restoring the properties of the database");
         e = run_database_entries(&s);
     }
     pool_close(pool);
-    if (!e && !s.first_error && s.leader)
-        step_durable(&s);
     if (!e && s.first_error) {
         e = s.first_error;
         s.first_error = NULL;

@@ -340,6 +340,32 @@ PY
     assert_eq 0 "$(q "h_pk_dst_$how" 'SELECT count(*) FROM public.t')" "rows loaded"
 }
 
+# A TOC without dumpid and dependencies (as a set of an older version
+# writes it) gives no way to tell an inheritance child or a partition from
+# an independent table: with --jobs 4 gprestore must still create the
+# tables in order, not in parallel runs (where a child could start before
+# its parent).
+test_toc_without_dumpids() {
+    local dir ts set
+    create_db h_nd_src
+    q_file h_nd_src <<'SQL'
+SELECT format('CREATE TABLE public.p%s (id int, v text)', g) FROM generate_series(1, 12) g \gexec
+SELECT format('CREATE TABLE public.c%s (extra int) INHERITS (public.p%s)', g, g) FROM generate_series(1, 12) g \gexec
+SELECT format('CREATE TABLE public.q%s (id int, k int) PARTITION BY RANGE (k)', g) FROM generate_series(1, 6) g \gexec
+SELECT format('CREATE TABLE public.q%s_a PARTITION OF public.q%s FOR VALUES FROM (0) TO (10)', g, g) FROM generate_series(1, 6) g \gexec
+SELECT format('INSERT INTO public.c%s VALUES (%s, ''v'', 1)', g, g) FROM generate_series(1, 12) g \gexec
+SELECT format('INSERT INTO public.q%s VALUES (%s, 5)', g, g) FROM generate_series(1, 6) g \gexec
+SQL
+    dir=$(new_backup_dir)
+    ts=$(do_backup backup --dbname h_nd_src --backup-dir "$dir" --jobs 2)
+    set=$(backup_set_dir "$dir" "$ts")
+    sed -i -E '/^  (dumpid|dependencies):/d; /^  - [0-9]+$/d' "$(toc "$set" "$ts")"
+    ! grep -q -E 'dumpid|dependencies' "$(toc "$set" "$ts")" || fail "the TOC still has dumpids"
+    resign "$set" "$ts"
+    do_restore restore --timestamp "$ts" --backup-dir "$dir" --redirect-db h_nd_dst --create-db --jobs 4
+    compare_dbs h_nd_src h_nd_dst
+}
+
 # Ten small tables in one shared file (--jobs 1: one batch), csv and
 # uncompressed so that a changed byte is still valid data. Each edit is
 # re-signed (manifest and marker recomputed from the files), so only the
@@ -523,4 +549,5 @@ run_test parts_damaged_stop test_parts_damaged stop
 run_test parts_damaged_continue test_parts_damaged continue
 run_test parts_gap test_parts_damaged gap
 run_test password_not_written test_password_not_written
+run_test toc_without_dumpids test_toc_without_dumpids
 finish

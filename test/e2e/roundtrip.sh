@@ -351,6 +351,27 @@ test_durable_no_temp() {
     assert_eq 500 "$(q rt_dur_nt_dst "SELECT count(*) FROM public.t")" "rows restored"
 }
 
+# The wait runs before the event triggers are restored: an event trigger
+# that refuses every CREATE TABLE would otherwise refuse the wait's
+# temporary table (a warning, exit 1).
+test_durable_event_trigger() {
+    local dir ts
+    create_db rt_dur_et_src
+    q_file rt_dur_et_src <<'SQL'
+CREATE TABLE public.t AS SELECT g AS id FROM generate_series(1, 100) g;
+CREATE FUNCTION public.no_tables() RETURNS event_trigger LANGUAGE plpgsql
+    AS $$ BEGIN RAISE EXCEPTION 'no new tables here'; END $$;
+CREATE EVENT TRIGGER no_tables ON ddl_command_start WHEN TAG IN ('CREATE TABLE')
+    EXECUTE FUNCTION public.no_tables();
+SQL
+    dir=$(new_backup_dir backups)
+    ts=$(do_backup backup --dbname rt_dur_et_src --backup-dir "$dir" --jobs 2)
+    do_restore restore --timestamp "$ts" --backup-dir "$dir" --redirect-db rt_dur_et_dst --create-db --jobs 2
+    ! grep -q "could not wait" restore.log || fail "a warning about the wait: the event trigger fired on it"
+    assert_eq 1 "$(q rt_dur_et_dst "SELECT count(*) FROM pg_event_trigger WHERE evtname = 'no_tables'")" "the restored event trigger"
+    assert_eq 100 "$(q rt_dur_et_dst "SELECT count(*) FROM public.t")" "rows restored"
+}
+
 # With --jobs > 1 the pre-data's runs of independent TABLE entries are
 # created on the workers at once; what must stay in order does: inheritance
 # children and partitions after their parents, a table using another's row
@@ -424,6 +445,7 @@ run_test include_table test_include_table
 run_test exclude_schema test_exclude_schema
 run_test durable test_durable
 run_test durable_no_temp test_durable_no_temp
+run_test durable_event_trigger test_durable_event_trigger
 run_test predata_parallel test_predata_parallel
 run_test freeze_threshold test_freeze_threshold
 finish
