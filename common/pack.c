@@ -503,8 +503,33 @@ static inline void copy_value(unsigned char *o, const unsigned char *in, size_t 
         memcpy(o, in, n);
 }
 
+/* load_be and store_be for the lengths a PACK_DELTA value has (2, 4, 8),
+ * without a loop over the bytes. */
+static inline uint64_t load_be_delta(const unsigned char *u, size_t n)
+{
+    if (n == 8)
+        return (uint64_t)be32(u) << 32 | be32(u + 4);
+    if (n == 4)
+        return be32(u);
+    return (uint64_t)u[0] << 8 | u[1];
+}
+
+static inline void store_be_delta(unsigned char *u, size_t n, uint64_t v)
+{
+    if (n == 8) {
+        put_be32(u, (uint32_t)(v >> 32));
+        put_be32(u + 4, (uint32_t)v);
+    } else if (n == 4) {
+        put_be32(u, (uint32_t)v);
+    } else {
+        u[0] = (unsigned char)(v >> 8);
+        u[1] = (unsigned char)v;
+    }
+}
+
 /* The value of n bytes at in, coded into o by column col's mode (not
- * PACK_PLAIN). */
+ * PACK_PLAIN); in and o do not overlap. The column's previous value is
+ * written in the same pass (the encoder's input, the decoder's output). */
 static void code_value(PackCoder *p, size_t col, const unsigned char *in, size_t n,
                        unsigned char *o)
 {
@@ -514,19 +539,23 @@ static void code_value(PackCoder *p, size_t col, const unsigned char *in, size_t
         return;
     }
     unsigned char *prev = p->prev + col * PACK_WORDS_MAX;
-    if (p->prev_len[col] != (int32_t)n) {
-        memcpy(o, in, n);
-    } else if (p->modes[col] == PACK_DELTA) {
-        uint64_t a = load_be(in, n), b = load_be(prev, n);
-        store_be(o, n, p->decode ? a + b : a - b);
-    } else {
-        for (size_t k = 0; k < n; k += 4) {
-            uint32_t a = be32(in + k), b = be32(prev + k);
-            put_be32(o + k, p->decode ? a + b : a - b);
-        }
-    }
-    memcpy(prev, p->decode ? o : in, n);
+    bool same = p->prev_len[col] == (int32_t)n;
     p->prev_len[col] = (int32_t)n;
+    if (p->modes[col] == PACK_DELTA) {
+        uint64_t a = load_be_delta(in, n), r = a;
+        if (same)
+            r = p->decode ? a + load_be_delta(prev, n) : a - load_be_delta(prev, n);
+        store_be_delta(o, n, r);
+        store_be_delta(prev, n, p->decode ? r : a);
+        return;
+    }
+    for (size_t k = 0; k < n; k += 4) {
+        uint32_t a = be32(in + k), r = a;
+        if (same)
+            r = p->decode ? a + be32(prev + k) : a - be32(prev + k);
+        put_be32(o + k, r);
+        put_be32(prev + k, p->decode ? r : a);
+    }
 }
 
 static size_t encode_fast(PackCoder *p, const unsigned char *d, size_t len, Error **err)

@@ -192,6 +192,16 @@ static void test_round_trip(void **state)
             check_round_trip(&in, MODES, chunks[c], 200, &max_piece);
             assert_true(max_piece <= in.len);
         }
+        /* The same bytes from the state machine (one byte at a time) and
+         * from the fast path (the whole stream at once): both write the
+         * one format. */
+        Buf slow = {0}, fast = {0};
+        encode(&in, MODES, 1, &slow);
+        encode(&in, MODES, 1 << 22, &fast);
+        assert_int_equal(slow.len, fast.len);
+        assert_memory_equal(slow.data, fast.data, slow.len);
+        free(slow.data);
+        free(fast.data);
         free(in.data);
     }
 }
