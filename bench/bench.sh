@@ -96,6 +96,18 @@ run() { # name, command...
 }
 # m NAME: the median of NAME's counted runs.
 m() { echo "${T[$1]}" | tr ' ' '\n' | grep . | median; }
+# per_round A B: A's run of each round over B's of the same round (the two
+# ran one after the other), and the median of these: a second view of a
+# ratio, less sensitive to the machine's speed drifting between rounds than
+# the ratio of the medians, which stays the one held against the target.
+per_round() {
+    local -a a b
+    local out="" i
+    read -ra a <<<"${T[$1]}"
+    read -ra b <<<"${T[$2]}"
+    for ((i = 0; i < ${#a[@]} && i < ${#b[@]}; i++)); do out+="$(ratio "${a[i]}" "${b[i]}") "; done
+    echo "${out}(median $(echo "$out" | tr ' ' '\n' | grep . | median))"
+}
 # every_run PATTERN: each counted run of the measures named PATTERN.
 every_run() {
     echo "every run, in seconds, in round order (the medians above are of these),"
@@ -209,8 +221,10 @@ printf '%-44s %8s kB\n' "gpbackup peak RSS, --jobs 8" "$peak8"
 echo
 printf '%-44s %6s  target %-6s %s\n' "backup / raw COPY" "$(ratio "$ours" "$raw")" "<=1.3" "$(verdict "$(ratio "$ours" "$raw")" 1.3)"
 printf '%-44s %6s  target %-6s %s\n' "backup / pg_dump -Fd" "$(ratio "$ours" "$pgd")" "<=0.4" "$(verdict "$(ratio "$ours" "$pgd")" 0.4)"
+printf '%-44s %s\n' "   per round" "$(per_round ours pgdump)"
 printf '%-44s %6s  target %-6s %s\n' "output / pg_dump's" "$(ratio "$osize" "$psize")" "<=0.85" "$(verdict "$(ratio "$osize" "$psize")" 0.85)"
 printf '%-44s %6s  target %-6s %s\n' "restore / pg_restore" "$(ratio "$ores" "$pres")" "<=0.6" "$(verdict "$(ratio "$ores" "$pres")" 0.6)"
+printf '%-44s %s\n' "   per round" "$(per_round ours_restore pg_restore)"
 for f in $OTHER_FORMATS; do
     printf '%-44s %6s\n' "$f: backup / pg_dump -Fd" "$(ratio "$(m "ours_$f")" "$pgd")"
     printf '%-44s %6s\n' "$f: output / pg_dump's" "$(ratio "$(size_of "$tmp/ours_$f")" "$psize")"
